@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// Library and course tests. Graders (test/graders) run only through
+// `npm run grade`, which points the @target alias at exercises/ or solutions/.
+export default defineConfig({
+  test: {
+    include: ['test/lib/**/*.test.ts', 'test/course/**/*.test.ts'],
+  },
+});
