@@ -1,0 +1,14 @@
+// Faultline's public surface. Notebooks import from here: `import { createSim } from './lib'`.
+export { createSim, SimConfigSchema, RunOptionsSchema } from './sim';
+export type { Sim, SimConfig, RunOptions, RunResult } from './sim';
+export type { Program, Handlers, NodeContext, Message, CallResult, CallOptions, NodeStatus } from './node';
+export { LinkSchema, LinkPatchSchema, NetworkConfigSchema } from './network';
+export type { Link, LinkPatch, NetworkConfigInput } from './network';
+export { FaultSchema, NemesisSchema } from './nemesis';
+export type { Fault, NemesisInput } from './nemesis';
+export { createRng, distribution, sample, meanOf, describe as describeDistribution, DistributionSchema, SeedSchema } from './random';
+export type { Rng, Seed, Distribution, DistributionInput } from './random';
+export { eventsOf, formatEvent, formatTrace } from './trace';
+export type { TraceEvent, TraceEventType, NodeId, DropReason } from './trace';
+export { ConfigError, parseConfig } from './config';
+export { mean, percentile, stddev, histogram, range } from './stats';

@@ -1,0 +1,158 @@
+// The network between nodes: every directed link has a latency distribution,
+// a loss rate, a duplication rate and a reordering rate; partitions cut links
+// (both ways or one way) until healed. A message's fate is decided when it is
+// sent, from the link's own random stream, and recorded in the trace.
+import { z } from 'zod';
+import { parseConfig, probability } from './config';
+import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
+import type { Message } from './node';
+import type { NodeId } from './trace';
+import type { World } from './world';
+
+const LinkFields = {
+  /** One-way delay in ms. */
+  latency: DistributionSchema,
+  /** Probability that a message is lost. */
+  loss: probability(),
+  /** Probability that a message is delivered twice (the copy takes its own latency). */
+  duplicate: probability(),
+  /** Probability that a message is held back by an extra `reorderDelay`, so later ones overtake it. */
+  reorder: probability(),
+  reorderDelay: DistributionSchema,
+};
+
+export const LinkSchema = z.object(LinkFields).strict();
+export const LinkPatchSchema = LinkSchema.partial();
+export type Link = z.output<typeof LinkSchema>;
+export type LinkPatch = z.input<typeof LinkPatchSchema>;
+
+export const NetworkConfigSchema = z
+  .object({
+    // A few ms with a modest tail: like a request inside one datacenter.
+    latency: DistributionSchema.default({ kind: 'lognormal', median: 2, sigma: 0.3 }),
+    loss: probability().default(0),
+    duplicate: probability().default(0),
+    reorder: probability().default(0),
+    // Long enough to overtake messages sent a little later.
+    reorderDelay: DistributionSchema.default({ kind: 'uniform', min: 5, max: 20 }),
+    /** Per-link overrides of the defaults above. */
+    links: z
+      .array(z.object({ from: z.string().min(1), to: z.string().min(1), ...LinkPatchSchema.shape }).strict())
+      .default([]),
+  })
+  .strict();
+
+export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
+export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
+
+export interface Network {
+  send(from: NodeId, to: NodeId, body: unknown): void;
+  /** Current settings of the directed link from → to. */
+  link(from: NodeId, to: NodeId): Link;
+  /** Change some settings of the link from → to (e.g. slow it down, make it lossy). */
+  setLink(from: NodeId, to: NodeId, patch: LinkPatch): void;
+  /** Cut every link between nodes of different groups, both ways. */
+  partition(groups: NodeId[][]): void;
+  /** Cut the links from each of `from` to each of `to`, one way only. */
+  partitionOneWay(from: NodeId[], to: NodeId[]): void;
+  /** Restore every cut link. */
+  heal(): void;
+  isCut(from: NodeId, to: NodeId): boolean;
+}
+
+export interface NetworkDeps {
+  world: World;
+  config: NetworkConfig;
+  checkNode(id: NodeId, path: string): void;
+  arrive(msg: Message): void;
+}
+
+const key = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
+
+export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps): Network {
+  const { links: overrides, ...defaults } = config;
+  const links = new Map<string, Link>();
+  const rngs = new Map<string, Rng>();
+  const cuts = new Map<string, [NodeId, NodeId]>(); // insertion-ordered
+  let nextMsg = 1;
+
+  for (const { from, to, ...patch } of overrides) links.set(key(from, to), { ...defaults, ...stripUndefined(patch) });
+
+  const link = (from: NodeId, to: NodeId): Link => links.get(key(from, to)) ?? defaults;
+  const rngOf = (from: NodeId, to: NodeId): Rng => {
+    const k = key(from, to);
+    let rng = rngs.get(k);
+    if (!rng) rngs.set(k, (rng = world.rng.fork(`link:${from}->${to}`)));
+    return rng;
+  };
+
+  const transmit = (from: NodeId, to: NodeId, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
+    const id = nextMsg++;
+    const sentAt = world.now;
+    const payload = structuredClone(body); // nodes never share objects
+    world.record({ type: 'send', time: sentAt, msg: id, from, to, body: payload, copy });
+    let delay = Math.max(0, sample(l.latency, rng));
+    if (l.reorder > 0 && rng.chance(l.reorder)) delay += Math.max(0, sample(l.reorderDelay, rng));
+    const lost = l.loss > 0 && rng.chance(l.loss);
+    const reason = cuts.has(key(from, to)) ? 'partition' : lost ? 'loss' : null;
+    const msg: Message = { id, from, to, body: payload, sentAt };
+    world.schedule(sentAt + delay, () => {
+      if (reason) world.record({ type: 'drop', time: world.now, msg: id, from, to, body: payload, sentAt, reason });
+      else arrive(msg);
+    });
+  };
+
+  const cut = (pairs: Array<[NodeId, NodeId]>): void => {
+    const added = pairs.filter(([a, b]) => a !== b && !cuts.has(key(a, b)));
+    for (const [a, b] of added) cuts.set(key(a, b), [a, b]);
+    if (added.length > 0) world.record({ type: 'partition', time: world.now, cuts: added });
+  };
+
+  const check = (ids: NodeId[], path: string): void => ids.forEach((id, i) => checkNode(id, `${path}[${i}]`));
+
+  return {
+    send(from, to, body) {
+      const l = link(from, to);
+      const rng = rngOf(from, to);
+      transmit(from, to, body, l, rng, false);
+      if (l.duplicate > 0 && rng.chance(l.duplicate)) transmit(from, to, body, l, rng, true);
+    },
+    link,
+    setLink(from, to, patch) {
+      checkNode(from, 'link.from');
+      checkNode(to, 'link.to');
+      const parsed = stripUndefined(parseConfig(LinkPatchSchema, patch, 'link settings', `link(${from} -> ${to})`));
+      links.set(key(from, to), { ...link(from, to), ...parsed });
+      const change = Object.entries(parsed)
+        .map(([k, v]) => `${k}=${typeof v === 'object' ? describe(v as Distribution) : v}`)
+        .join(', ');
+      world.record({ type: 'link', time: world.now, from, to, change });
+    },
+    partition(groups) {
+      groups.forEach((g, i) => check(g, `partition.groups[${i}]`));
+      const pairs: Array<[NodeId, NodeId]> = [];
+      groups.forEach((g, i) =>
+        groups.forEach((h, j) => {
+          if (i !== j) for (const a of g) for (const b of h) pairs.push([a, b]);
+        }),
+      );
+      cut(pairs);
+    },
+    partitionOneWay(from, to) {
+      check(from, 'partitionOneWay.from');
+      check(to, 'partitionOneWay.to');
+      cut(from.flatMap((a) => to.map((b): [NodeId, NodeId] => [a, b])));
+    },
+    heal() {
+      if (cuts.size === 0) return;
+      const healed = [...cuts.values()];
+      cuts.clear();
+      world.record({ type: 'heal', time: world.now, cuts: healed });
+    },
+    isCut: (from, to) => cuts.has(key(from, to)),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}

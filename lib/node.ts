@@ -1,0 +1,253 @@
+// Nodes (processes): a program is a function from a context to handlers. It
+// is called again on every restart, so whatever it keeps in its closure is
+// volatile state (lost in a crash) and whatever it puts in `ctx.disk` is
+// durable. A paused node handles nothing: messages and timers wait and are
+// handled, late, when it resumes. A crashed node loses them.
+import type { Rng } from './random';
+import type { NodeId } from './trace';
+import type { World } from './world';
+
+export interface Message {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly body: unknown;
+  readonly sentAt: number;
+}
+
+/**
+ * What a caller can know about a request. `ok` carries the reply. `timeout`
+ * is *indefinite*: the request may have been lost, or run and its reply lost,
+ * or the server may be slow, paused or dead. The caller cannot tell which.
+ */
+export type CallResult =
+  | { status: 'ok'; body: unknown; latency: number }
+  | { status: 'timeout'; indefinite: true; after: number };
+
+export interface CallOptions {
+  /** How long to wait for the reply, in ms of virtual time. */
+  timeout: number;
+}
+
+export interface NodeContext {
+  readonly id: NodeId;
+  /** Virtual (true) time in ms. Lessons on clocks give nodes skewed clocks instead. */
+  now(): number;
+  /** This node's own random stream. */
+  readonly rng: Rng;
+  /** Durable storage: survives crashes and restarts. */
+  readonly disk: Map<string, unknown>;
+  send(to: NodeId, body: unknown): void;
+  setTimer(delay: number, fn: () => void, label?: string): number;
+  cancelTimer(timer: number): void;
+  /** Send a request and get exactly one CallResult: the reply, or a timeout. */
+  call(to: NodeId, body: unknown, options: CallOptions, onResult: (result: CallResult) => void): void;
+  /** Write an annotation into the trace (shown in space-time diagrams). */
+  note(text: string): void;
+}
+
+export interface Handlers {
+  onMessage?(msg: Message): void;
+  /** A request sent with `call`; answer it with `reply`, now or later (or never). */
+  onRequest?(body: unknown, reply: (response: unknown) => void, msg: Message): void;
+}
+
+export type Program = (ctx: NodeContext) => Handlers | void;
+
+export type NodeStatus = 'running' | 'paused' | 'crashed';
+
+/** Envelope for request/response traffic, visible in the trace. */
+export type RpcEnvelope = { rpc: 'request' | 'reply'; call: number; body: unknown };
+
+export function isRpcEnvelope(body: unknown): body is RpcEnvelope {
+  return typeof body === 'object' && body !== null && 'rpc' in body && 'call' in body;
+}
+
+/** The node table: lifecycle, timers, and the hand-off of delivered messages. */
+export interface Nodes {
+  add(id: NodeId, program: Program): void;
+  has(id: NodeId): boolean;
+  ids(): NodeId[];
+  status(id: NodeId): NodeStatus;
+  crash(id: NodeId): void;
+  restart(id: NodeId): void;
+  pause(id: NodeId): void;
+  resume(id: NodeId): void;
+  /** Called by the network when a message reaches `msg.to`. */
+  arrive(msg: Message): void;
+}
+
+type Proc = {
+  id: NodeId;
+  program: Program;
+  status: NodeStatus;
+  /** Bumped on crash and restart, so timers and replies of a past life die. */
+  incarnation: number;
+  handlers: Handlers;
+  ctx: NodeContext;
+  /** Work that arrived while paused, in arrival order. */
+  held: Array<() => void>;
+  timers: Set<number>;
+  calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }>;
+};
+
+export function createNodes(world: World, send: (from: NodeId, to: NodeId, body: unknown) => void): Nodes {
+  const procs = new Map<NodeId, Proc>(); // insertion-ordered: iteration is deterministic
+  let nextTimer = 1;
+  let nextCall = 1;
+
+  const get = (id: NodeId): Proc => {
+    const p = procs.get(id);
+    if (!p) throw new Error(`unknown node '${id}' (nodes: ${[...procs.keys()].join(', ') || 'none'})`);
+    return p;
+  };
+
+  /** Run `work` on `p` now, later (if paused), or never (if crashed or reincarnated). */
+  const onNode = (p: Proc, incarnation: number, work: () => void, onLost?: () => void): void => {
+    if (p.status === 'crashed' || p.incarnation !== incarnation) {
+      onLost?.();
+    } else if (p.status === 'paused') {
+      p.held.push(() => onNode(p, incarnation, work, onLost));
+    } else {
+      work();
+    }
+  };
+
+  const boot = (p: Proc): void => {
+    p.timers.clear();
+    p.calls.clear();
+    p.held = [];
+    p.handlers = p.program(p.ctx) ?? {};
+  };
+
+  const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>): NodeContext => {
+    const ctx: NodeContext = {
+      id: p.id,
+      now: () => world.now,
+      rng,
+      disk,
+      send: (to, body) => {
+        get(to); // fail fast on a typo'd node name
+        send(p.id, to, body);
+      },
+      setTimer: (delay, fn, label = 'timer') => {
+        if (!(delay >= 0)) throw new Error(`setTimer on ${p.id}: delay must be a number ≥ 0, got ${delay}`);
+        const id = nextTimer++;
+        const due = world.now + delay;
+        const incarnation = p.incarnation;
+        p.timers.add(id);
+        world.schedule(due, () =>
+          onNode(p, incarnation, () => {
+            if (!p.timers.delete(id)) return; // cancelled
+            world.record({ type: 'timer', time: world.now, node: p.id, label, late: world.now - due });
+            fn();
+          }),
+        );
+        return id;
+      },
+      cancelTimer: (id) => void p.timers.delete(id),
+      call: (to, body, options, onResult) => {
+        if (!(options.timeout > 0)) throw new Error(`call from ${p.id}: timeout must be a number > 0, got ${options.timeout}`);
+        const call = nextCall++;
+        const sentAt = world.now;
+        const timer = ctx.setTimer(
+          options.timeout,
+          () => {
+            p.calls.delete(call);
+            onResult({ status: 'timeout', indefinite: true, after: world.now - sentAt });
+          },
+          `timeout of call ${call}`,
+        );
+        p.calls.set(call, { timer, sentAt, onResult });
+        ctx.send(to, { rpc: 'request', call, body } satisfies RpcEnvelope);
+      },
+      note: (text) => world.record({ type: 'note', time: world.now, node: p.id, text }),
+    };
+    return ctx;
+  };
+
+  const handle = (p: Proc, msg: Message): void => {
+    world.record({ type: 'deliver', time: world.now, msg: msg.id, from: msg.from, to: msg.to, body: msg.body, sentAt: msg.sentAt });
+    const body = msg.body;
+    if (isRpcEnvelope(body) && body.rpc === 'reply') {
+      const pending = p.calls.get(body.call);
+      if (!pending) {
+        p.ctx.note(`late reply to call ${body.call} ignored`);
+        return;
+      }
+      p.calls.delete(body.call);
+      p.timers.delete(pending.timer);
+      pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt });
+    } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
+      const incarnation = p.incarnation;
+      let replied = false;
+      const reply = (response: unknown): void => {
+        if (replied || p.incarnation !== incarnation || p.status === 'crashed') return;
+        replied = true;
+        p.ctx.send(msg.from, { rpc: 'reply', call: body.call, body: response } satisfies RpcEnvelope);
+      };
+      p.handlers.onRequest(body.body, reply, msg);
+    } else {
+      p.handlers.onMessage?.(msg);
+    }
+  };
+
+  return {
+    add(id, program) {
+      if (procs.has(id)) throw new Error(`node '${id}' already exists`);
+      if (id.length === 0) throw new Error('a node id must be a non-empty string');
+      const p = { id, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
+      p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map());
+      procs.set(id, p);
+      boot(p);
+    },
+    has: (id) => procs.has(id),
+    ids: () => [...procs.keys()],
+    status: (id) => get(id).status,
+    crash(id) {
+      const p = get(id);
+      if (p.status === 'crashed') return;
+      p.status = 'crashed';
+      p.incarnation++;
+      world.record({ type: 'crash', time: world.now, node: id });
+      // What waited while paused is lost; messages among it are traced as drops.
+      const held = p.held;
+      p.held = [];
+      for (const work of held) work();
+    },
+    restart(id) {
+      const p = get(id);
+      if (p.status !== 'crashed') throw new Error(`cannot restart '${id}': it is ${p.status}, not crashed`);
+      p.status = 'running';
+      p.incarnation++;
+      world.record({ type: 'restart', time: world.now, node: id });
+      boot(p);
+    },
+    pause(id) {
+      const p = get(id);
+      if (p.status !== 'running') return;
+      p.status = 'paused';
+      world.record({ type: 'pause', time: world.now, node: id });
+    },
+    resume(id) {
+      const p = get(id);
+      if (p.status !== 'paused') return;
+      p.status = 'running';
+      world.record({ type: 'resume', time: world.now, node: id });
+      // Everything that waited runs now, in the order it arrived.
+      const held = p.held;
+      p.held = [];
+      for (const work of held) world.schedule(world.now, work);
+    },
+    arrive(msg) {
+      const p = get(msg.to);
+      onNode(
+        p,
+        p.incarnation,
+        () => handle(p, msg),
+        () =>
+          world.record({ type: 'drop', time: world.now, msg: msg.id, from: msg.from, to: msg.to, body: msg.body, sentAt: msg.sentAt, reason: 'crashed' }),
+      );
+    },
+  };
+}
