@@ -199,7 +199,10 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       const p = { id, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map());
       procs.set(id, p);
-      boot(p);
+      // Programs start as the first event at the current time, so every node
+      // added before the run exists by the time any program sends.
+      const incarnation = p.incarnation;
+      world.schedule(world.now, () => onNode(p, incarnation, () => boot(p)));
     },
     has: (id) => procs.has(id),
     ids: () => [...procs.keys()],
