@@ -2,9 +2,9 @@
 import { createSim, type CallResult, type NodeId, type Sim, type TraceEvent } from '../lib';
 
 /** The ways one request can go wrong, plus the healthy case. */
-export type Fault = 'none' | 'crashed' | 'slow' | 'request-lost' | 'response-lost' | 'connection-broken';
+export type Fault = 'none' | 'crashed' | 'slow' | 'paused' | 'request-lost' | 'response-lost' | 'connection-broken';
 
-export const FAULTS: readonly Fault[] = ['none', 'crashed', 'slow', 'request-lost', 'response-lost', 'connection-broken'];
+export const FAULTS: readonly Fault[] = ['none', 'crashed', 'slow', 'paused', 'request-lost', 'response-lost', 'connection-broken'];
 
 /** The client sends its one request at this time, and gives up after TIMEOUT ms. */
 export const REQUEST_AT = 10;
@@ -25,6 +25,9 @@ export type Scenario = {
  * otherwise. Make `fault` happen:
  * - 'crashed': the server has crashed before the request arrives;
  * - 'slow': the server takes longer than TIMEOUT to reply (but does reply);
+ * - 'paused': the server is paused (a stop-the-world pause) from t = 0 until
+ *   after the client's timeout, then resumes and replies (the lesson did not
+ *   show this one: think about what a paused node does with a message);
  * - 'request-lost': the network loses the request (the server is fine);
  * - 'response-lost': the server handles the request, the network loses the reply;
  * - 'connection-broken': a partition separates client and server.
@@ -44,6 +47,9 @@ export function buildScenario(fault: Fault, seed: number): Scenario {
   switch (fault) {
     case 'crashed':
       sim.nemesis([{ at: 0, fault: 'crash', node: 'server' }]);
+      break;
+    case 'paused':
+      sim.nemesis([{ at: 0, fault: 'pause', node: 'server', for: REQUEST_AT + TIMEOUT * 2 }]);
       break;
     case 'request-lost':
       sim.setLink('client', 'server', { loss: 1 });

@@ -62,6 +62,22 @@ describe('buildScenario', () => {
     }
   });
 
+  test('does a paused server handle the request only after it resumes, too late? (seeds 1-5)', { meta: { points: 2 } }, () => {
+    for (const seed of SEEDS) {
+      const { sim, results } = runScenario('paused', seed);
+      const pause = eventsOf(sim.trace, 'pause').find((p) => p.node === 'server');
+      const resume = eventsOf(sim.trace, 'resume').find((p) => p.node === 'server');
+      const handled = eventsOf(sim.trace, 'deliver').find((d) => d.to === 'server' && isRequest(d));
+      const msg = `fault 'paused', seed ${seed}: expected the server to pause at or before t=${REQUEST_AT}, resume after t=${REQUEST_AT + TIMEOUT}, and only then handle the request; nothing crashed or dropped.\n${replay('paused', seed)}`;
+      expect(pause && pause.time <= REQUEST_AT, msg).toBe(true);
+      expect(resume && resume.time > REQUEST_AT + TIMEOUT, msg).toBe(true);
+      expect(handled && resume && handled.time >= resume.time, msg).toBe(true);
+      expect(eventsOf(sim.trace, 'drop'), msg).toEqual([]);
+      expect(eventsOf(sim.trace, 'crash'), msg).toEqual([]);
+      expectTimeout('paused', seed, results, sim.trace);
+    }
+  });
+
   test('is the request lost by the network while the server stays up? (seeds 1-5)', { meta: { points: 2 } }, () => {
     for (const seed of SEEDS) {
       const { sim, results } = runScenario('request-lost', seed);
@@ -142,7 +158,7 @@ describe('clientView', () => {
 });
 
 describe('the point of the lesson', () => {
-  test('can the client tell the five faults apart before its timeout fires? (seeds 1-5)', { meta: { points: 2 } }, () => {
+  test('can the client tell the six faults apart before its timeout fires? (seeds 1-5)', { meta: { points: 2 } }, () => {
     const faults = FAULTS.filter((f) => f !== 'none');
     for (const seed of SEEDS) {
       const views = faults.map((f) => clientView(runScenario(f, seed).sim.trace, 'client', REQUEST_AT + TIMEOUT));
