@@ -1,4 +1,4 @@
-// Faultline's public surface. Notebooks import from here: `import { createSim } from './lib'`.
+// Faultline's public surface. Notebooks import from here: `import { createSim } from './lib/index'` (tslab needs the file name).
 export { createSim, SimConfigSchema, RunOptionsSchema } from './sim';
 export type { Sim, SimConfig, RunOptions, RunResult } from './sim';
 export type { Program, Handlers, NodeContext, Message, CallResult, CallOptions, NodeStatus } from './node';

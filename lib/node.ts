@@ -117,7 +117,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     p.timers.clear();
     p.calls.clear();
     p.held = [];
-    p.handlers = p.program(p.ctx) ?? {};
+    p.handlers = (p.program(p.ctx) || {}) as Handlers; // a program may return nothing
   };
 
   const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>): NodeContext => {

@@ -1,5 +1,5 @@
 // Lesson 01 — partial failures. Reference solution.
-import { createSim, type CallResult, type NodeId, type Sim, type TraceEvent } from '../lib';
+import { createSim, type CallResult, type NodeId, type Sim, type TraceEvent } from '../lib/index';
 
 /** The ways one request can go wrong, plus the healthy case. */
 export type Fault = 'none' | 'crashed' | 'slow' | 'paused' | 'request-lost' | 'response-lost' | 'connection-broken';
