@@ -1,0 +1,200 @@
+// npm run grade [-- options]
+//
+// Grades the exercises: for every exercises/<id>.ts with a grader
+// test/graders/<id>.test.ts, runs the grader in its own vitest process (own
+// process group, killed at the wall-clock limit) and prints a table of points.
+//
+//   --target exercises|solutions   what to grade (default: exercises)
+//   --only <id>                    grade one exercise (repeatable)
+//   --out <file>                   also write a Gradescope results.json
+//   --timeout <seconds>            wall-clock limit per exercise (default: 60)
+//
+// Exit status is 0 whatever the score; non-zero only when grading could not
+// run (bad option, unknown --only id, no graders, vitest missing) or a grader
+// itself is broken.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  DEFAULT_GRADERS_DIR,
+  DEFAULT_TIMEOUT_SEC,
+  GradingSetupError,
+  ROOT,
+  discover,
+  findVitest,
+  formatExercise,
+  formatTotal,
+  gradeExercise,
+  killLiveRuns,
+  toGradescope,
+  type ExerciseResult,
+} from './grading/grade-lib';
+
+const USAGE = `usage: npm run grade -- [--target exercises|solutions] [--only <exercise id>] [--out results.json] [--timeout <seconds>]`;
+
+interface Options {
+  target: 'exercises' | 'solutions';
+  targetDir: string | null;
+  gradersDir: string;
+  only: string[];
+  out: string | null;
+  timeoutSec: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = {
+    target: 'exercises',
+    targetDir: null,
+    gradersDir: DEFAULT_GRADERS_DIR,
+    only: [],
+    out: null,
+    timeoutSec: DEFAULT_TIMEOUT_SEC,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const need = (): string => {
+      const v = value ?? argv[++i];
+      if (v === undefined || v === '') throw new GradingSetupError(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (arg) {
+      case '--target': {
+        const v = need();
+        if (v !== 'exercises' && v !== 'solutions') {
+          throw new GradingSetupError(`--target must be "exercises" or "solutions", not "${v}"\n${USAGE}`);
+        }
+        opts.target = v;
+        break;
+      }
+      case '--only':
+        opts.only.push(need().replace(/\.(test\.)?ts$/, ''));
+        break;
+      case '--out':
+        opts.out = path.resolve(need());
+        break;
+      case '--timeout': {
+        const v = need();
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0) throw new GradingSetupError(`--timeout must be a positive number of seconds, not "${v}"`);
+        opts.timeoutSec = n;
+        break;
+      }
+      // Hidden, for testing the grader against fixtures.
+      case '--target-dir':
+        opts.targetDir = path.resolve(need());
+        break;
+      case '--graders-dir':
+        opts.gradersDir = path.resolve(need());
+        break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+      default:
+        throw new GradingSetupError(`unknown option "${argv[i]}"\n${USAGE}`);
+    }
+  }
+  return opts;
+}
+
+/** The command that reproduces this grading for one exercise. */
+function reproduceCommand(opts: Options, id: string): string {
+  const args = ['--only', id];
+  if (opts.targetDir) args.push('--target-dir', path.relative(process.cwd(), opts.targetDir) || '.');
+  else if (opts.target !== 'exercises') args.push('--target', opts.target);
+  if (opts.gradersDir !== DEFAULT_GRADERS_DIR) args.push('--graders-dir', path.relative(process.cwd(), opts.gradersDir));
+  if (opts.timeoutSec !== DEFAULT_TIMEOUT_SEC) args.push('--timeout', String(opts.timeoutSec));
+  return `npm run grade -- ${args.join(' ')}`;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const opts = parseArgs(process.argv.slice(2));
+  findVitest(); // fail early and clearly if it is missing
+  const targetDir = opts.targetDir ?? path.join(ROOT, opts.target);
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  const found = discover(targetDir, opts.gradersDir);
+  const warnings: string[] = [];
+
+  if (found.exercises.length === 0) {
+    throw new GradingSetupError(`no graders found: ${rel(opts.gradersDir)} has no <id>.test.ts files`);
+  }
+  for (const id of found.withoutGrader) {
+    warnings.push(`${rel(path.join(targetDir, id + '.ts'))} has no grader (${rel(path.join(opts.gradersDir, id + '.test.ts'))}); not graded`);
+  }
+  for (const id of found.withoutTarget) {
+    warnings.push(`grader ${rel(path.join(opts.gradersDir, id + '.test.ts'))} has no ${rel(path.join(targetDir, id + '.ts'))}; it scores 0`);
+  }
+
+  let exercises = found.exercises;
+  if (opts.only.length) {
+    for (const id of opts.only) {
+      if (!exercises.some((e) => e.id === id)) {
+        const known = exercises.map((e) => e.id).join(', ');
+        throw new GradingSetupError(
+          found.withoutGrader.includes(id)
+            ? `exercise "${id}" has no grader ${rel(path.join(opts.gradersDir, id + '.test.ts'))}`
+            : `unknown exercise "${id}" (known: ${known})`,
+        );
+      }
+    }
+    exercises = exercises.filter((e) => opts.only.includes(e.id));
+  }
+
+  for (const w of warnings) console.log(`warning: ${w}`);
+  console.log(`Grading ${rel(targetDir)} (${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${opts.timeoutSec} s each)\n`);
+
+  const results: ExerciseResult[] = [];
+  for (const ex of exercises) {
+    const r = await gradeExercise(ex, { targetDir, timeoutSec: opts.timeoutSec, displayRoot: process.cwd() });
+    results.push(r);
+    console.log(formatExercise(r, reproduceCommand(opts, r.id)) + '\n');
+  }
+  const total = formatTotal(results);
+  console.log(total);
+
+  if (opts.out) {
+    const summary = [...warnings.map((w) => `warning: ${w}`), ...results.filter((r) => r.problem).map((r) => `${r.id}: ${r.problem}`), total]
+      .join('\n');
+    const json = toGradescope(results, {
+      executionTimeMs: Date.now() - started,
+      output: summary,
+      reproduce: (id) => reproduceCommand(opts, id),
+    });
+    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+    fs.writeFileSync(opts.out, JSON.stringify(json, null, 2) + '\n');
+    console.log(`\nWrote ${rel(opts.out)}`);
+  }
+
+  const broken = results.filter((r) => r.gradingError);
+  if (broken.length) {
+    console.error(`\ngrading error in: ${broken.map((r) => r.id).join(', ')} (the grader itself could not run)`);
+    return 1;
+  }
+  return 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killLiveRuns();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    killLiveRuns();
+    if (err instanceof GradingSetupError) {
+      console.error(`grade: ${err.message}`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(3);
+  },
+);

@@ -1,0 +1,554 @@
+// Shared by scripts/grade.ts and scripts/prove-graders.ts: discovering
+// exercises, grading one exercise in its own vitest process (own process group,
+// killed at a wall-clock limit), turning the JSONL records into scores, and
+// formatting the results (terminal table, Gradescope results.json).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  ENV,
+  parseRecords,
+  type CollectedRecord,
+  type ErrorInfo,
+  type GradingRecord,
+  type ModuleRecord,
+  type ResultRecord,
+} from './records';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const GRADERS_CONFIG = path.join(ROOT, 'vitest.graders.config.ts');
+export const DEFAULT_GRADERS_DIR = path.join(ROOT, 'test', 'graders');
+export const DEFAULT_TIMEOUT_SEC = 60;
+
+/** Grading could not run at all (bad option, no graders, vitest missing...): exit non-zero. */
+export class GradingSetupError extends Error {}
+
+// ---------------------------------------------------------------------------
+// Discovery
+
+export interface Exercise {
+  id: string;
+  /** <targetDir>/<id>.ts (may not exist: see targetExists). */
+  targetFile: string;
+  graderFile: string;
+  targetExists: boolean;
+}
+
+export interface Discovery {
+  /** Every grader, paired with its target file (present or not), sorted by id. */
+  exercises: Exercise[];
+  /** Target files with no grader. */
+  withoutGrader: string[];
+  /** Graders whose target file is missing. */
+  withoutTarget: string[];
+}
+
+/** `<id>.ts` files of a folder (not .d.ts, not tests), as ids. */
+export function listModuleIds(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.endsWith('.test.ts'))
+    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+    .map((f) => f.slice(0, -'.ts'.length))
+    .sort();
+}
+
+export function listGraderIds(gradersDir: string): string[] {
+  if (!fs.existsSync(gradersDir)) return [];
+  return fs
+    .readdirSync(gradersDir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => f.slice(0, -'.test.ts'.length))
+    .sort();
+}
+
+export function discover(targetDir: string, gradersDir: string): Discovery {
+  const targets = new Set(listModuleIds(targetDir));
+  const graders = listGraderIds(gradersDir);
+  const graderSet = new Set(graders);
+  return {
+    exercises: graders.map((id) => ({
+      id,
+      targetFile: path.join(targetDir, `${id}.ts`),
+      graderFile: path.join(gradersDir, `${id}.test.ts`),
+      targetExists: targets.has(id),
+    })),
+    withoutGrader: [...targets].filter((id) => !graderSet.has(id)),
+    withoutTarget: graders.filter((id) => !targets.has(id)),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Running vitest
+
+export function findVitest(): string {
+  let pkg: string;
+  try {
+    pkg = require.resolve('vitest/package.json', { paths: [ROOT] });
+  } catch {
+    pkg = path.join(ROOT, 'node_modules', 'vitest', 'package.json');
+  }
+  const bin = path.join(path.dirname(pkg), 'vitest.mjs');
+  if (!fs.existsSync(bin)) {
+    throw new GradingSetupError(`vitest is not installed (looked for ${bin}); run \`npm install\` first`);
+  }
+  return bin;
+}
+
+export interface VitestRun {
+  records: GradingRecord[];
+  timedOut: boolean;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+}
+
+/** Process groups of vitest runs in flight, so an interrupted grader can clean up. */
+const liveGroups = new Set<number>();
+
+export function killLiveRuns(): void {
+  for (const pgid of liveGroups) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  liveGroups.clear();
+}
+
+/**
+ * Runs one grader file in a fresh vitest process, in its own process group,
+ * and kills the whole group after `timeoutMs`. Resolves with whatever the
+ * reporter and runner recorded.
+ */
+export function runVitest(opts: {
+  graderFile: string;
+  targetDir: string;
+  timeoutMs: number;
+  collectOnly?: boolean;
+}): Promise<VitestRun> {
+  const vitest = findVitest();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-grade-'));
+  const resultsFile = path.join(tmp, 'results.jsonl');
+  fs.writeFileSync(resultsFile, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [ENV.targetDir]: path.resolve(opts.targetDir),
+    [ENV.graders]: path.resolve(opts.graderFile),
+    [ENV.results]: resultsFile,
+    [ENV.collectOnly]: opts.collectOnly ? '1' : '',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
+  };
+  delete env.VITEST; // we may be running inside vitest (test/course/grading.test.ts)
+  delete env.VITEST_MODE;
+  delete env.VITEST_POOL_ID;
+  delete env.VITEST_WORKER_ID;
+  delete env.TEST;
+  const started = Date.now();
+
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vitest, 'run', '--config', GRADERS_CONFIG], {
+      cwd: ROOT,
+      env,
+      detached: true, // own process group: kill(-pid) takes the workers down too
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const cap = (s: string, chunk: Buffer) => (s.length > 200_000 ? s : s + chunk.toString());
+    child.stdout!.on('data', (c: Buffer) => (stdout = cap(stdout, c)));
+    child.stderr!.on('data', (c: Buffer) => (stderr = cap(stderr, c)));
+    const pgid = child.pid;
+    if (pgid !== undefined) liveGroups.add(pgid);
+
+    let timedOut = false;
+    let settled = false;
+    const killGroup = () => {
+      if (pgid === undefined) return;
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, opts.timeoutMs);
+
+    const finish = (exitCode: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      killGroup(); // leftovers (e.g. a worker still spinning after the main process ended)
+      if (pgid !== undefined) liveGroups.delete(pgid);
+      const text = fs.readFileSync(resultsFile, 'utf8');
+      fs.rmSync(tmp, { recursive: true, force: true });
+      resolve({
+        records: parseRecords(text),
+        timedOut,
+        exitCode,
+        signal,
+        stdout: stripAnsi(stdout),
+        stderr: stripAnsi(stderr),
+        durationMs: Date.now() - started,
+      });
+    };
+    child.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (pgid !== undefined) liveGroups.delete(pgid);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      reject(new GradingSetupError(`could not start vitest: ${err.message}`));
+    });
+    // 'close' waits for stdio to end; if something escaped the group and holds
+    // the pipes open, fall back to 'exit' plus a short grace period.
+    child.on('close', (code, signal) => finish(code, signal));
+    child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 2000).unref());
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Scoring
+
+export type TestStatus = 'passed' | 'failed';
+
+export interface TestOutcome {
+  /** Vitest test id (stable for a given grader file). */
+  id: string;
+  /** Full test name (suites joined by ' > '). */
+  name: string;
+  /** Max points for this test (meta.points; 0 when missing). */
+  maxPoints: number;
+  /** Whether the test declared meta.points at all. */
+  hasPoints: boolean;
+  score: number;
+  status: TestStatus;
+  /** What happened: passed, failed, skipped, timeout (running when killed), not-run, not-loaded. */
+  kind: 'passed' | 'failed' | 'skipped' | 'timeout' | 'not-run' | 'not-loaded' | 'crashed';
+  /** One-line reason for a failure ('' when passed). */
+  reason: string;
+  /** Full explanation for a failure ('' when passed). */
+  output: string;
+}
+
+export interface ExerciseResult {
+  id: string;
+  targetFile: string;
+  graderFile: string;
+  tests: TestOutcome[];
+  score: number;
+  maxScore: number;
+  /** A problem that affects the whole exercise (could not load, timed out...), or null. */
+  problem: string | null;
+  /** Notes that cost no points (unhandled errors, errors in hooks...). */
+  notes: string[];
+  /** Grading itself failed for this exercise (the grader could not even be listed). */
+  gradingError: string | null;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface GradeOptions {
+  targetDir: string;
+  timeoutSec: number;
+  /** Folder to show paths relative to (default: the project root). */
+  displayRoot?: string;
+}
+
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+export function stripAnsi(s: string): string {
+  return s.replace(ANSI, '');
+}
+
+function firstLine(s: string): string {
+  const line = stripAnsi(s)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.length > 0);
+  return line ?? '';
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+function tail(s: string, lines: number): string {
+  return s.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Stack frames that point into the code under test, e.g. `at sum (exercises/sum.ts:3:9)`. */
+function framesIn(stack: string | undefined, dir: string, displayRoot: string): string[] {
+  if (!stack) return [];
+  const abs = path.resolve(dir) + path.sep;
+  return stripAnsi(stack)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('at ') && l.includes(abs))
+    .map((l) => l.split(abs).join(path.relative(displayRoot, abs) + path.sep))
+    .slice(0, 3);
+}
+
+function describeErrors(errors: ErrorInfo[], targetDir: string, displayRoot: string): string {
+  return errors
+    .map((e) => {
+      const head = stripAnsi(e.message).trim() || e.name || 'error';
+      const parts = [e.name && !/^(Error|AssertionError)$/.test(e.name) && !head.startsWith(e.name) ? `${e.name}: ${head}` : head];
+      if (e.diff) parts.push(stripAnsi(e.diff).trimEnd());
+      const frames = framesIn(e.stack, targetDir, displayRoot);
+      if (frames.length) parts.push(frames.join('\n'));
+      return parts.join('\n');
+    })
+    .join('\n\n');
+}
+
+function loadProblem(errors: ErrorInfo[], targetRel: string): string {
+  const msg = stripAnsi(errors.map((e) => e.message).join('\n')).trim();
+  if (/Cannot find (package|module) '@target\//.test(msg) || /Failed to load url @target\//.test(msg)) {
+    return `${targetRel} could not be found`;
+  }
+  if (/Transform failed|PARSE_ERROR|SyntaxError|Unexpected token/.test(msg) || errors.some((e) => e.name === 'SyntaxError')) {
+    const where = /\[\s*([^\]]+:\d+:\d+)\s*\]/.exec(msg)?.[1];
+    return `${targetRel} could not be compiled (syntax error${where ? ` near ${path.basename(where)}` : ''}): ${firstLine(msg.replace(/^Transform failed with \d+ errors?:/, ''))}`;
+  }
+  return `${targetRel} could not be loaded: it threw while being imported: ${firstLine(msg)}`;
+}
+
+function reasonOf(kind: TestOutcome['kind'], output: string): string {
+  return truncate(firstLine(output) || kind, 140);
+}
+
+/** Lists the tests of a grader (names and points) without running the code under test. */
+export async function listTests(
+  graderFile: string,
+  timeoutMs: number,
+): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
+  const run = await runVitest({ graderFile, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
+  return { tests: collectedOf(run.records), run };
+}
+
+export function collectedOf(records: GradingRecord[]): CollectedRecord[] {
+  const seen = new Map<string, CollectedRecord>();
+  for (const r of records) if (r.type === 'collected' && !seen.has(r.id)) seen.set(r.id, r);
+  return [...seen.values()];
+}
+
+function moduleErrors(records: GradingRecord[]): ErrorInfo[] {
+  return records.filter((r): r is ModuleRecord => r.type === 'module').flatMap((r) => r.errors);
+}
+
+/** Grades one exercise: runs its grader against `targetDir` and scores every test. */
+export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<ExerciseResult> {
+  const displayRoot = opts.displayRoot ?? ROOT;
+  const timeoutMs = opts.timeoutSec * 1000;
+  const targetRel = path.relative(displayRoot, ex.targetFile) || ex.targetFile;
+  const timeoutText = `timed out after ${opts.timeoutSec} s: the code under test may loop forever`;
+  const base = { id: ex.id, targetFile: ex.targetFile, graderFile: ex.graderFile };
+
+  const run = await runVitest({ graderFile: ex.graderFile, targetDir: opts.targetDir, timeoutMs });
+  let collected = collectedOf(run.records);
+  const notes: string[] = [];
+  let problem: string | null = null;
+  let gradingError: string | null = null;
+  const outcomes: TestOutcome[] = [];
+
+  const make = (c: CollectedRecord, kind: TestOutcome['kind'], output: string): TestOutcome => {
+    const maxPoints = c.points ?? 0;
+    const passed = kind === 'passed';
+    return {
+      id: c.id,
+      name: c.name,
+      maxPoints,
+      hasPoints: c.points !== null,
+      score: passed ? maxPoints : 0,
+      status: passed ? 'passed' : 'failed',
+      kind,
+      reason: passed ? '' : reasonOf(kind, output),
+      output: passed ? '' : output,
+    };
+  };
+
+  if (collected.length === 0) {
+    // The grader file never got as far as listing its tests: the code under
+    // test is missing, does not compile, throws or loops at import. List the
+    // tests with the target stubbed out, and give each one 0 points.
+    const errors = moduleErrors(run.records);
+    if (!ex.targetExists) problem = `${targetRel} is missing`;
+    else if (errors.length) problem = loadProblem(errors, targetRel);
+    else if (run.timedOut) problem = `${timeoutText} (it was still being imported when it was stopped)`;
+    const listing = await listTests(ex.graderFile, Math.max(timeoutMs, 30_000));
+    collected = listing.tests;
+    if (collected.length === 0) {
+      // Even with the code under test stubbed out the grader lists nothing:
+      // the grader itself is broken (or empty). Say so rather than blame the target.
+      const graderRel = path.relative(displayRoot, ex.graderFile);
+      const listErrors = moduleErrors(listing.run.records);
+      if (listErrors.length) {
+        gradingError =
+          `could not list the tests of ${graderRel}:\n${describeErrors(listErrors, path.dirname(ex.graderFile), displayRoot)}` +
+          '\n(a grader must define its tests at module level and only call the code under test inside tests)';
+      } else if (listing.run.timedOut) {
+        gradingError = `could not list the tests of ${graderRel}: timed out`;
+      } else if (listing.run.records.some((r) => r.type === 'module')) {
+        gradingError = `${graderRel} defines no tests`;
+      } else {
+        gradingError = `could not run vitest on ${graderRel} (exit code ${listing.run.exitCode ?? listing.run.signal}):\n${tail(listing.run.stderr || listing.run.stdout, 15)}`;
+      }
+      problem = null;
+    }
+    if (!problem && !gradingError) {
+      problem = `the grader stopped before running any test (exit code ${run.exitCode ?? run.signal})\n${tail(run.stderr || run.stdout, 15)}`;
+    }
+    // The full error (e.g. the compiler's code frame) goes into each test's output.
+    const detail = ex.targetExists && errors.length ? describeErrors(errors, opts.targetDir, displayRoot) : '';
+    const output = [problem ?? gradingError ?? '', detail].filter(Boolean).join('\n\n');
+    for (const c of collected) outcomes.push(make(c, 'not-loaded', output));
+  } else {
+    const results = new Map<string, ResultRecord>();
+    for (const r of run.records) {
+      if (r.type !== 'result') continue;
+      // The reporter's record wins over the worker's (same outcome, set by vitest itself).
+      if (!results.has(r.id) || r.source === 'reporter') results.set(r.id, r);
+    }
+    const started = new Set(run.records.flatMap((r) => (r.type === 'started' ? [r.id] : [])));
+    const running = collected.find((c) => started.has(c.id) && !results.has(c.id));
+    for (const c of collected) {
+      const r = results.get(c.id);
+      if (r && r.state === 'passed') {
+        outcomes.push(make(c, 'passed', ''));
+      } else if (r && r.state === 'failed') {
+        outcomes.push(make(c, 'failed', describeErrors(r.errors, opts.targetDir, displayRoot) || 'failed'));
+      } else if (r && r.state === 'skipped') {
+        outcomes.push(make(c, 'skipped', 'skipped: the grader did not run this test'));
+      } else if (run.timedOut) {
+        if (running && running.id === c.id) {
+          outcomes.push(make(c, 'timeout', `${timeoutText} (this test was still running when it was stopped)`));
+        } else {
+          outcomes.push(
+            make(c, 'not-run', `${timeoutText} (not run: ${running ? `"${running.name}" was still running` : 'the run was stopped'})`),
+          );
+        }
+      } else {
+        outcomes.push(
+          make(c, 'crashed', `did not finish: the test process ended unexpectedly (exit code ${run.exitCode ?? run.signal})\n${tail(run.stderr, 10)}`),
+        );
+      }
+    }
+    if (run.timedOut) problem = running ? `${timeoutText} (in "${running.name}")` : timeoutText;
+    const hookErrors = moduleErrors(run.records);
+    if (hookErrors.length) notes.push(`errors outside tests:\n${describeErrors(hookErrors, opts.targetDir, displayRoot)}`);
+  }
+  const end = run.records.find((r) => r.type === 'run-end');
+  if (end && end.type === 'run-end' && end.unhandledErrors.length) {
+    notes.push(`unhandled errors during the run:\n${describeErrors(end.unhandledErrors, opts.targetDir, displayRoot)}`);
+  }
+
+  return {
+    ...base,
+    tests: outcomes,
+    score: outcomes.reduce((s, t) => s + t.score, 0),
+    maxScore: outcomes.reduce((s, t) => s + t.maxPoints, 0),
+    problem,
+    notes,
+    gradingError,
+    timedOut: run.timedOut,
+    durationMs: run.durationMs,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+function fmtPoints(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(2);
+}
+
+function indent(s: string, prefix: string): string {
+  return s
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+/** The per-exercise table printed by `npm run grade`. */
+export function formatExercise(r: ExerciseResult, reproduce: string): string {
+  const lines: string[] = [];
+  lines.push(`${r.id}: ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} points`);
+  if (r.gradingError) lines.push(indent(`GRADING ERROR: ${r.gradingError}`, '  '));
+  if (r.problem) lines.push(indent(`!! ${r.problem}`, '  '));
+  if (r.tests.length) {
+    const pts = r.tests.map((t) => `${fmtPoints(t.score)}/${fmtPoints(t.maxPoints)}`);
+    const w = Math.max(6, ...pts.map((p) => p.length));
+    lines.push(`  ${'result'.padEnd(7)} ${'points'.padEnd(w)}  test`);
+    r.tests.forEach((t, i) => {
+      lines.push(`  ${(t.status === 'passed' ? 'PASS' : 'FAIL').padEnd(7)} ${pts[i]!.padEnd(w)}  ${t.name}`);
+      // The exercise-wide problem is printed once above; don't repeat it per test.
+      if (t.status === 'failed' && t.kind !== 'not-loaded' && t.kind !== 'not-run') {
+        lines.push(`  ${''.padEnd(7)} ${''.padEnd(w)}    ↳ ${t.reason}`);
+      }
+    });
+  }
+  for (const n of r.notes) lines.push(indent(`note: ${n}`, '  '));
+  if (r.score < r.maxScore || r.gradingError) lines.push(`  reproduce: ${reproduce}`);
+  return lines.join('\n');
+}
+
+export function formatTotal(results: ExerciseResult[]): string {
+  const score = results.reduce((s, r) => s + r.score, 0);
+  const max = results.reduce((s, r) => s + r.maxScore, 0);
+  const w = Math.max(8, ...results.map((r) => r.id.length));
+  const lines = results.map((r) => `  ${r.id.padEnd(w)}  ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)}`);
+  lines.push(`  ${'total'.padEnd(w)}  ${fmtPoints(score)}/${fmtPoints(max)}`);
+  return `Summary\n${lines.join('\n')}\nTotal: ${fmtPoints(score)}/${fmtPoints(max)} points`;
+}
+
+export interface GradescopeTest {
+  name: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  output: string;
+  visibility: 'visible';
+}
+
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  visibility: 'visible';
+  stdout_visibility: 'visible';
+  tests: GradescopeTest[];
+}
+
+/** Gradescope autograder results.json (score = sum of the test scores). */
+export function toGradescope(
+  results: ExerciseResult[],
+  opts: { executionTimeMs: number; output: string; reproduce: (id: string) => string },
+): GradescopeResults {
+  const tests: GradescopeTest[] = results.flatMap((r) =>
+    r.tests.map((t) => ({
+      name: `${r.id}: ${t.name}`,
+      score: t.score,
+      max_score: t.maxPoints,
+      status: t.status,
+      output: t.status === 'passed' ? '' : `${t.output}\n\nTo reproduce: ${opts.reproduce(r.id)}`,
+      visibility: 'visible' as const,
+    })),
+  );
+  return {
+    score: tests.reduce((s, t) => s + t.score, 0),
+    execution_time: Math.round(opts.executionTimeMs / 1000),
+    output: opts.output,
+    visibility: 'visible',
+    stdout_visibility: 'visible',
+    tests,
+  };
+}
