@@ -80,9 +80,10 @@ export function requireJupyterPython(): string {
 }
 
 /**
- * process.env plus what Jupyter needs to find the faultline kernel:
+ * process.env plus what Jupyter needs to find and start the faultline kernel:
  * JUPYTER_PATH=<root>/jupyter prepended to any existing JUPYTER_PATH (nothing
- * is ever written to the user's own Jupyter folders), and
+ * is ever written to the user's own Jupyter folders), this node's folder
+ * appended to PATH (kernel.json runs `node`), and
  * PYDEVD_DISABLE_FILE_VALIDATION=1 (silences a debugger warning on every
  * kernel/python start with frozen modules).
  */
@@ -90,8 +91,14 @@ export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
   const existing = (base.JUPYTER_PATH ?? '')
     .split(path.delimiter)
     .filter((entry) => entry !== '' && path.resolve(entry) !== jupyterDataDir);
+  // The kernelspec runs `node`: make sure the node running us is reachable.
+  // Appended, so it never shadows anything already on PATH (e.g. python3).
+  const nodeDir = path.dirname(process.execPath);
+  const pathEntries = (base.PATH ?? '').split(path.delimiter).filter((entry) => entry !== '');
+  if (!pathEntries.includes(nodeDir)) pathEntries.push(nodeDir);
   return {
     ...base,
+    PATH: pathEntries.join(path.delimiter),
     JUPYTER_PATH: [jupyterDataDir, ...existing].join(path.delimiter),
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
     PYTHONIOENCODING: base.PYTHONIOENCODING ?? 'utf-8',
