@@ -24,7 +24,7 @@ import {
   formatExercise,
   formatTotal,
   gradeExercise,
-  killLiveRuns,
+  runCli,
   toGradescope,
   type ExerciseResult,
 } from './grading/grade-lib';
@@ -179,22 +179,11 @@ async function main(): Promise<number> {
   return 0;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    killLiveRuns();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    killLiveRuns();
-    if (err instanceof GradingSetupError) {
-      console.error(`grade: ${err.message}`);
-      process.exit(2);
-    }
-    console.error(err);
-    process.exit(3);
-  },
-);
+runCli(main, (err) => {
+  if (err instanceof GradingSetupError) {
+    console.error(`grade: ${err.message}`);
+    return 2;
+  }
+  console.error(err);
+  return 3;
+});

@@ -21,7 +21,7 @@ import {
   discover,
   findVitest,
   gradeExercise,
-  killLiveRuns,
+  runCli,
   listGraderIds,
   listModuleIds,
   listTests,
@@ -168,18 +168,7 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    killLiveRuns();
-    process.exit(130);
-  });
-}
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    killLiveRuns();
-    console.error(err instanceof GradingSetupError ? `prove-graders: ${err.message}` : err);
-    process.exit(2);
-  },
-);
+runCli(main, (err) => {
+  console.error(err instanceof GradingSetupError ? `prove-graders: ${err.message}` : err);
+  return 2;
+});

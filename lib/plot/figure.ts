@@ -60,6 +60,15 @@ export function nodeColor(node: string, index: number): string {
 export const FONT_FAMILY = '"Source Sans Pro", "Segoe UI", Helvetica, Arial, sans-serif';
 
 /** The layout every figure starts from (a figure's own layout wins). */
+const AXIS: Partial<Plotly.LayoutAxis> = {
+  gridcolor: COLORS.grid,
+  zeroline: false,
+  linecolor: '#9CA3AF',
+  ticks: 'outside',
+  tickcolor: '#9CA3AF',
+  automargin: true,
+};
+
 export const DEFAULT_LAYOUT: Partial<Plotly.Layout> = {
   font: { family: FONT_FAMILY, size: 14, color: COLORS.ink },
   colorway: [...PALETTE],
@@ -71,22 +80,8 @@ export const DEFAULT_LAYOUT: Partial<Plotly.Layout> = {
   hovermode: 'closest',
   hoverlabel: { font: { family: FONT_FAMILY, size: 13 }, align: 'left' },
   legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom', bgcolor: 'rgba(255,255,255,0)' },
-  xaxis: {
-    gridcolor: COLORS.grid,
-    zeroline: false,
-    linecolor: '#9CA3AF',
-    ticks: 'outside',
-    tickcolor: '#9CA3AF',
-    automargin: true,
-  },
-  yaxis: {
-    gridcolor: COLORS.grid,
-    zeroline: false,
-    linecolor: '#9CA3AF',
-    ticks: 'outside',
-    tickcolor: '#9CA3AF',
-    automargin: true,
-  },
+  xaxis: { ...AXIS },
+  yaxis: { ...AXIS },
 };
 
 export const DEFAULT_CONFIG: Partial<Plotly.Config> = {

@@ -552,3 +552,23 @@ export function toGradescope(
     tests,
   };
 }
+
+/**
+ * Run a grading CLI's `main`: kill any live vitest process group on Ctrl-C,
+ * SIGTERM or a crash, and exit with main's code (or `onError`'s).
+ */
+export function runCli(main: () => Promise<number>, onError: (err: unknown) => number): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      killLiveRuns();
+      process.exit(130);
+    });
+  }
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      killLiveRuns();
+      process.exit(onError(err));
+    },
+  );
+}
