@@ -1,7 +1,7 @@
 // Faultline's public surface. Notebooks import from here: `import { createSim } from './lib/index'` (tslab needs the file name).
 export { createSim, SimConfigSchema, RunOptionsSchema } from './sim';
 export type { Sim, SimConfig, RunOptions, RunResult } from './sim';
-export type { Program, Handlers, NodeContext, Message, CallResult, CallOptions, NodeStatus } from './node';
+export type { Program, Handlers, NodeContext, NodeOptions, Message, CallResult, CallOptions, NodeStatus } from './node';
 export { LinkSchema, LinkPatchSchema, NetworkConfigSchema } from './network';
 export type { Link, LinkPatch, NetworkConfigInput } from './network';
 export { FaultSchema, NemesisSchema } from './nemesis';
@@ -10,5 +10,9 @@ export { createRng, distribution, sample, meanOf, describe as describeDistributi
 export type { Rng, Seed, Distribution, DistributionInput } from './random';
 export { eventsOf, formatEvent, formatTrace } from './trace';
 export type { TraceEvent, TraceEventType, NodeId, DropReason } from './trace';
+export { createClock, ClockConfigSchema, MAX_DRIFT_PPM, DEFAULT_SLEW_PPM } from './clock';
+export type { ClockConfig, NodeClock } from './clock';
+export { ntpOffset, ntpDelay, bestSample, withNtpSync, withTimeServer, NtpSyncSchema } from './ntp';
+export type { NtpSample, NtpSyncConfig, SyncRecord } from './ntp';
 export { ConfigError, parseConfig } from './config';
 export { mean, percentile, stddev, histogram, range } from './stats';

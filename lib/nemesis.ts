@@ -1,6 +1,7 @@
 // A nemesis schedule: the faults of an experiment as data, each at a virtual
 // time. Parsed and checked (every node must exist) before anything runs.
 import { z } from 'zod';
+import { MAX_DRIFT_PPM } from './clock';
 import { nonNegative } from './config';
 import { LinkPatchSchema } from './network';
 
@@ -17,6 +18,16 @@ export const FaultSchema = z.discriminatedUnion('fault', [
   z.object({ at, fault: z.literal('partition-one-way'), from: z.array(node()).min(1), to: z.array(node()).min(1) }).strict(),
   z.object({ at, fault: z.literal('heal') }).strict(),
   z.object({ at, fault: z.literal('link'), from: node(), to: node(), set: LinkPatchSchema }).strict(),
+  // Clock faults, as Jepsen does them: a step (NTP resetting the clock, or an
+  // operator), a strobe (the clock flips by `delta` and back, every `period`
+  // ms, `count` times), and a slew (a gradual correction at `rate` ppm).
+  z.object({ at, fault: z.literal('clock-step'), node: node(), delta: z.number() }).strict(),
+  z
+    .object({ at, fault: z.literal('clock-strobe'), node: node(), delta: z.number(), period: z.number().gt(0), count: z.number().int().min(1) })
+    .strict(),
+  z
+    .object({ at, fault: z.literal('clock-slew'), node: node(), delta: z.number(), rate: z.number().gt(0).max(MAX_DRIFT_PPM).optional() })
+    .strict(),
 ]);
 
 export const NemesisSchema = z.array(FaultSchema);
@@ -30,6 +41,9 @@ export function nodesOf(f: Fault): Array<[string, string]> {
     case 'restart':
     case 'pause':
     case 'resume':
+    case 'clock-step':
+    case 'clock-strobe':
+    case 'clock-slew':
       return [[f.node, 'node']];
     case 'partition':
       return f.groups.flatMap((g, i) => g.map((n, j): [string, string] => [n, `groups[${i}][${j}]`]));

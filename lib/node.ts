@@ -3,6 +3,7 @@
 // volatile state (lost in a crash) and whatever it puts in `ctx.disk` is
 // durable. A paused node handles nothing: messages and timers wait and are
 // handled, late, when it resumes. A crashed node loses them.
+import { createClock, type ClockConfig, type NodeClock } from './clock';
 import type { Rng } from './random';
 import type { NodeId } from './trace';
 import type { World } from './world';
@@ -31,8 +32,14 @@ export interface CallOptions {
 
 export interface NodeContext {
   readonly id: NodeId;
-  /** Virtual (true) time in ms. Lessons on clocks give nodes skewed clocks instead. */
+  /**
+   * True time in ms: what the simulation knows and no real node does. Use it
+   * for logic that is not about clocks; programs that read "the time" the way
+   * a real process would use `clock`.
+   */
   now(): number;
+  /** This node's own clocks: a time-of-day clock that may be off, drift and jump, and a monotonic one. */
+  readonly clock: NodeClock;
   /** This node's own random stream. */
   readonly rng: Rng;
   /** Durable storage: survives crashes and restarts. */
@@ -64,8 +71,14 @@ export function isRpcEnvelope(body: unknown): body is RpcEnvelope {
 }
 
 /** The node table: lifecycle, timers, and the hand-off of delivered messages. */
+export type NodeOptions = {
+  /** This node's clocks (default: perfect, reading true time). */
+  clock?: ClockConfig;
+};
+
 export interface Nodes {
-  add(id: NodeId, program: Program): void;
+  add(id: NodeId, program: Program, options?: NodeOptions): void;
+  clock(id: NodeId): NodeClock;
   has(id: NodeId): boolean;
   ids(): NodeId[];
   status(id: NodeId): NodeStatus;
@@ -90,6 +103,23 @@ type Proc = {
   timers: Set<number>;
   calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }>;
 };
+
+/** Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace. */
+function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
+  const record = (change: string): void => world.record({ type: 'clock', time: world.now, node, change, offset: clock.offset() });
+  const signed = (d: number): string => `${d >= 0 ? '+' : ''}${Number(d.toFixed(3))} ms`;
+  return {
+    ...clock,
+    step(delta) {
+      clock.step(delta);
+      record(`step ${signed(delta)}`);
+    },
+    slew(delta, ratePpm) {
+      clock.slew(delta, ratePpm);
+      record(`slew ${signed(delta)}`);
+    },
+  };
+}
 
 export function createNodes(world: World, send: (from: NodeId, to: NodeId, body: unknown) => void): Nodes {
   const procs = new Map<NodeId, Proc>(); // insertion-ordered: iteration is deterministic
@@ -120,10 +150,11 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     p.handlers = (p.program(p.ctx) || {}) as Handlers; // a program may return nothing
   };
 
-  const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>): NodeContext => {
+  const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>, clock: NodeClock): NodeContext => {
     const ctx: NodeContext = {
       id: p.id,
       now: () => world.now,
+      clock,
       rng,
       disk,
       send: (to, body) => {
@@ -193,11 +224,13 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
   };
 
   return {
-    add(id, program) {
+    add(id, program, options = {}) {
       if (procs.has(id)) throw new Error(`node '${id}' already exists`);
       if (id.length === 0) throw new Error('a node id must be a non-empty string');
       const p = { id, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
-      p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map());
+      // The clock belongs to the machine: it survives crashes and restarts of the process.
+      const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
+      p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
       procs.set(id, p);
       // Programs start as the first event at the current time, so every node
       // added before the run exists by the time any program sends.
@@ -205,6 +238,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       world.schedule(world.now, () => onNode(p, incarnation, () => boot(p)));
     },
     has: (id) => procs.has(id),
+    clock: (id) => get(id).ctx.clock,
     ids: () => [...procs.keys()],
     status: (id) => get(id).status,
     crash(id) {

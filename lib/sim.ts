@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { configFail, parseConfig } from './config';
 import { NemesisSchema, nodesOf, type Fault, type NemesisInput } from './nemesis';
 import { createNetwork, NetworkConfigSchema, type Link, type LinkPatch } from './network';
-import { createNodes, type NodeStatus, type Program } from './node';
+import type { NodeClock } from './clock';
+import { createNodes, type NodeOptions, type NodeStatus, type Program } from './node';
 import { createRng, SeedSchema, type Rng, type Seed } from './random';
 import type { NodeId, TraceEvent } from './trace';
 import { createWorld } from './world';
@@ -48,9 +49,11 @@ export interface Sim {
   /** A random stream for the scenario itself (not used by nodes or links). */
   readonly rng: Rng;
 
-  addNode(id: NodeId, program: Program): void;
+  addNode(id: NodeId, program: Program, options?: NodeOptions): void;
   nodeIds(): NodeId[];
   status(id: NodeId): NodeStatus;
+  /** A node's clocks, to read (e.g. for charts of offset against true time) or to fault. */
+  clock(id: NodeId): NodeClock;
 
   /** Run `fn` at virtual time `time`. */
   at(time: number, fn: () => void): void;
@@ -65,6 +68,10 @@ export interface Sim {
   resume(id: NodeId): void;
   /** Cut links between groups; a single group is cut off from every other node. */
   partition(...groups: NodeId[][]): void;
+  /** Jump a node's wall clock by `delta` ms (traced). */
+  stepClock(id: NodeId, delta: number): void;
+  /** Correct a node's wall clock by `delta` ms gradually, at `ratePpm` (traced). */
+  slewClock(id: NodeId, delta: number, ratePpm?: number): void;
   partitionOneWay(from: NodeId | NodeId[], to: NodeId | NodeId[]): void;
   heal(): void;
   link(from: NodeId, to: NodeId): Link;
@@ -112,8 +119,22 @@ export function createSim(config: SimConfig): Sim {
         return network.heal();
       case 'link':
         return network.setLink(f.from, f.to, f.set);
+      case 'clock-step':
+        return stepClock(f.node, f.delta);
+      case 'clock-slew':
+        return slewClock(f.node, f.delta, f.rate);
+      case 'clock-strobe':
+        // Flip forward, then back, `count` times: the clock ends where it would have been.
+        for (let i = 0; i < 2 * f.count; i++) {
+          const delta = i % 2 === 0 ? f.delta : -f.delta;
+          world.schedule(world.now + i * f.period, () => stepClock(f.node, delta));
+        }
+        return;
     }
   };
+
+  const stepClock = (id: NodeId, delta: number): void => nodes.clock(id).step(delta);
+  const slewClock = (id: NodeId, delta: number, ratePpm?: number): void => nodes.clock(id).slew(delta, ratePpm);
 
   const sim: Sim = {
     seed: cfg.seed,
@@ -122,9 +143,12 @@ export function createSim(config: SimConfig): Sim {
     },
     trace: world.trace,
     rng: scenarioRng,
-    addNode: (id, program) => nodes.add(id, program),
+    addNode: (id, program, options) => nodes.add(id, program, options),
     nodeIds: () => nodes.ids(),
     status: (id) => nodes.status(id),
+    clock: (id) => nodes.clock(id),
+    stepClock,
+    slewClock,
     at: (time, fn) => world.schedule(time, fn),
     after: (delay, fn) => world.schedule(world.now + delay, fn),
     run(options = {}) {
@@ -141,8 +165,9 @@ export function createSim(config: SimConfig): Sim {
       let events = 0;
       for (;;) {
         const next = queue.peek();
-        if (next === undefined) return { events, now: world.now, stoppedBy: 'quiescence' };
-        if (until !== undefined && next.time > until) break;
+        // With `until`, time always reaches it, even if nothing happens on the way.
+        if (next === undefined && until === undefined) return { events, now: world.now, stoppedBy: 'quiescence' };
+        if (next === undefined || (until !== undefined && next.time > until)) break;
         if (events >= limit) {
           if (maxEvents === undefined) {
             throw new Error(

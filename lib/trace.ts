@@ -18,6 +18,7 @@ export type TraceEvent =
   | { type: 'partition'; time: number; cuts: Array<[NodeId, NodeId]> }
   | { type: 'heal'; time: number; cuts: Array<[NodeId, NodeId]> }
   | { type: 'link'; time: number; from: NodeId; to: NodeId; change: string }
+  | { type: 'clock'; time: number; node: NodeId; change: string; offset: number }
   | { type: 'note'; time: number; node: NodeId; text: string };
 
 export type TraceEventType = TraceEvent['type'];
@@ -53,6 +54,8 @@ export function formatEvent(e: TraceEvent): string {
       return `${t}  link     ${e.from} -> ${e.to} ${e.change}`;
     case 'note':
       return `${t}  note     ${e.node}: ${e.text}`;
+    case 'clock':
+      return `${t}  clock    ${e.node} ${e.change} (offset now ${e.offset.toFixed(3)} ms)`;
     default:
       return `${t}  ${e.type.padEnd(8)} ${e.node}`;
   }

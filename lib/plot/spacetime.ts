@@ -33,6 +33,7 @@ export const SPACETIME_TRACES = {
   notes: 'note',
   timers: 'timer',
   links: 'link change',
+  clocks: 'clock change',
 } as const;
 
 /** The fraction of the way to its destination at which a dropped message's line ends. */
@@ -366,6 +367,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
   const notes = points();
   const timers = points();
   const links = points();
+  const clocks = points();
   for (const e of trace) {
     if (!within(e.time)) continue;
     switch (e.type) {
@@ -399,10 +401,17 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
         links.text.push(`link ${esc(e.from)} → ${esc(e.to)}: ${esc(e.change)} at ${fmt(e.time)}`);
         links.color.push(COLORS.muted);
         break;
+      case 'clock':
+        clocks.x.push(e.time);
+        clocks.y.push(y(e.node));
+        clocks.text.push(`<b>${esc(e.node)}</b> clock ${esc(e.change)} at ${fmt(e.time)}<br>offset from true time now ${fmt(e.offset)}`);
+        clocks.color.push(COLORS.muted);
+        break;
       default:
         break;
     }
   }
+  if (clocks.x.length) data.push(markerTrace(SPACETIME_TRACES.clocks, clocks, { size: 11, symbol: 'circle-cross-open', line: { width: 1.5 } }));
   if (crashes.x.length) {
     data.push(markerTrace(SPACETIME_TRACES.crashes, crashes, { size: 15, symbol: 'square-x-open', line: { width: 2.5, color: '#111827' } }));
   }

@@ -67,6 +67,8 @@ describe('running', () => {
     expect(sim.run({ until: 10 })).toEqual({ events: 2, now: 10, stoppedBy: 'until' });
     expect(sim.run()).toEqual({ events: 1, now: 15, stoppedBy: 'quiescence' });
     expect(fired).toEqual([5, 10, 15]);
+    // Time reaches `until` even when nothing is left to happen.
+    expect(sim.run({ until: 100 })).toEqual({ events: 0, now: 100, stoppedBy: 'until' });
   });
 
   test('run({ maxEvents }) stops after that many events', () => {
