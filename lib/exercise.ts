@@ -15,7 +15,7 @@ export function attempt<T>(fn: () => T, exercise = 'this exercise'): T | undefin
     return fn();
   } catch (e) {
     if (!isNotImplemented(e)) throw e;
-    console.log(`⏳ ${(e as Error).message}. Implement it in exercises/ for ${exercise}, then run this cell again.`);
+    console.log(`[to do] ${(e as Error).message}. Implement it in exercises/ for ${exercise}, then run this cell again.`);
     return undefined;
   }
 }
