@@ -16,3 +16,12 @@ export { ntpOffset, ntpDelay, bestSample, withNtpSync, withTimeServer, NtpSyncSc
 export type { NtpSample, NtpSyncConfig, SyncRecord } from './ntp';
 export { ConfigError, parseConfig } from './config';
 export { mean, percentile, stddev, histogram, range } from './stats';
+
+// Lesson modules: retries (02), failure detectors (03), clocks seen from outside,
+// timestamp ordering and TrueTime-style intervals (05).
+export * from './retry';
+export * from './detector';
+export * from './phi';
+export * from './clockwatch';
+export * from './timestamps';
+export * from './truetime';
