@@ -25,3 +25,7 @@ export * from './phi';
 export * from './clockwatch';
 export * from './timestamps';
 export * from './truetime';
+// Queueing, congestion control and retransmission timeouts (04).
+export * from './queue';
+export * from './congestion';
+export * from './rto';
