@@ -10,7 +10,7 @@
 // node look dead at once, and one stepped back would hide a real crash.
 import { z } from 'zod';
 import { parseConfig } from './config';
-import { NemesisSchema, type NemesisInput } from './nemesis';
+import { NemesisSchema, pauseSchedule, type NemesisInput } from './nemesis';
 import { NetworkConfigSchema } from './network';
 import type { NodeContext, Program } from './node';
 import { createRng, DistributionSchema, sample, SeedSchema } from './random';
@@ -344,31 +344,6 @@ export type HeartbeatRun = {
 };
 
 /**
- * Seeded stop-the-world pauses of `node` between `from` and `until`: gaps
- * drawn from `every`, lengths from `duration`, never overlapping. A nemesis schedule.
- */
-export function randomPauses(
-  seed: number | string,
-  node: NodeId,
-  pauses: PausesConfig,
-  from: number,
-  until: number,
-): NemesisInput {
-  const { every, duration } = parseConfig(PausesSchema, pauses, 'pauses');
-  const rng = createRng(seed, `pauses:${node}`);
-  const out: NemesisInput = [];
-  let t = from;
-  for (;;) {
-    t += sample(every, rng);
-    const d = Math.max(1, sample(duration, rng)); // a pause of 0 ms is not a pause
-    if (t >= until) break;
-    out.push({ at: t, fault: 'pause', node, for: d });
-    t += d;
-  }
-  return out;
-}
-
-/**
  * Run 'server' sending heartbeats to 'monitor' and return when they arrived.
  * The trace is off (runs of hours of virtual time); detectors are then judged
  * offline with `replay`, all on the same arrivals.
@@ -382,7 +357,7 @@ export function recordHeartbeats(config: HeartbeatRunConfig): HeartbeatRun {
   const upTo = Math.min(cfg.crashAt ?? cfg.until, cfg.until);
   const p = cfg.pauses;
   // Passed field by field: under tslab's non-strict options zod's output fields read as optional.
-  const schedule = p ? randomPauses(cfg.seed, 'server', { every: p.every, duration: p.duration }, 0, upTo) : [];
+  const schedule = p ? pauseSchedule(createRng(cfg.seed), { nodes: ['server'], gap: p.every, length: p.duration, minLength: 1, until: upTo }) : [];
   // A pause running into the crash is cut short by it: the process is gone either way.
   const faults = parseConfig(NemesisSchema, schedule, 'pauses');
   if (cfg.crashAt !== undefined) faults.push({ at: cfg.crashAt, fault: 'crash', node: 'server' });

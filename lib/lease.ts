@@ -7,7 +7,7 @@
 // service has long since given to someone else.
 import { z } from 'zod';
 import { parseConfig } from './config';
-import type { Fault } from './nemesis';
+import { pauseSchedule, type Fault } from './nemesis';
 import { NetworkConfigSchema } from './network';
 import type { Program } from './node';
 import { DistributionSchema, type Rng, sample, SeedSchema } from './random';
@@ -246,16 +246,6 @@ export type RandomPausesConfig = z.input<typeof RandomPausesSchema>;
  * resuming by itself: a GC-heavy or oversubscribed fleet. Seeded by `rng`.
  */
 export function randomPauses(rng: Rng, config: RandomPausesConfig): Fault[] {
-  const cfg = parseConfig(RandomPausesSchema, config, 'random pauses config', 'pauses');
-  const out: Fault[] = [];
-  for (const node of cfg.nodes) {
-    const r = rng.fork(`pauses:${node}`);
-    let t = cfg.from - cfg.every * Math.log(1 - r.next());
-    while (t < cfg.until) {
-      const d = Math.max(0.001, sample(cfg.length, r));
-      out.push({ at: t, fault: 'pause', node, for: d });
-      t += d - cfg.every * Math.log(1 - r.next());
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
+  const { every, ...rest } = parseConfig(RandomPausesSchema, config, 'random pauses config', 'pauses');
+  return pauseSchedule(rng, { ...rest, gap: { kind: 'exponential', mean: every } });
 }

@@ -1,12 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError, createSim, eventsOf, type NemesisInput } from '../../lib';
+import { ConfigError, createRng, createSim, eventsOf, pauseSchedule, type NemesisInput } from '../../lib/index';
 import {
   fixedTimeoutDetector,
   heartbeatSender,
   measure,
   monitor,
-  randomPauses,
   recordHeartbeats,
   replay,
   type Detector,
@@ -109,7 +108,13 @@ describe('replay', () => {
   test('gives the same transitions as the live monitor, for timeouts and phi, under pauses and a crash', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 120, max: 700 }), (seed, timeout) => {
-        const pauses = randomPauses(seed, 'server', { every: { kind: 'exponential', mean: 3000 }, duration: { kind: 'uniform', min: 50, max: 600 } }, 0, 15_000);
+        const pauses = pauseSchedule(createRng(seed), {
+          nodes: ['server'],
+          gap: { kind: 'exponential', mean: 3000 },
+          length: { kind: 'uniform', min: 50, max: 600 },
+          minLength: 1,
+          until: 15_000,
+        });
         const nemesis: NemesisInput = [...pauses, { at: 15_000, fault: 'crash', node: 'server' }];
         const network = { latency: { kind: 'pareto', scale: 1, shape: 1.5 } } as const;
         for (const make of [() => fixedTimeoutDetector({ timeout }), () => phiAccrualDetector({ threshold: timeout / 100 })]) {
