@@ -1,8 +1,11 @@
-// Safety checkers: functions from a trace to a verdict. A verdict is data: the
+// Checkers: functions from a trace to a verdict. A verdict is data: the
 // property, a sentence, and the first events that break it, so a failing run
-// can be shown in a space-time diagram and replayed from its seed. Later
-// checkers (one leader per term, every request eventually answered) follow
-// the same shape: `(trace, options) => Verdict`.
+// can be shown in a space-time diagram and replayed from its seed. Safety
+// checkers (no stale token write, one writer, one leader per term) and
+// liveness checkers (every request eventually answered) share one shape:
+// `(trace, options) => Verdict`.
+import { z } from 'zod';
+import { nonNegative, parseConfig } from './config';
 import { isGrant } from './lease';
 import { isRpcEnvelope } from './node';
 import { isWriteRequest, type WriteReply } from './storage';
@@ -135,6 +138,114 @@ export function singleWriter(trace: readonly TraceEvent[], opts: { storage?: Nod
     if (!newest || lease.token >= newest.lease.token) newest = { write: w, lease };
   }
   return { ok: true, property };
+}
+
+/** A leadership change as a node wrote it into the trace: `leader term=N` or `follower term=N`. */
+export type LeaderNote = { role: 'leader' | 'follower'; term: number; node: NodeId; time: number; event: Extract<TraceEvent, { type: 'note' }> };
+
+// The shared convention of the election lessons; text after the term (e.g. "leader term=3 (votes a,b,c)") is allowed.
+const LEADER_NOTE = /^(leader|follower) term=(\d+)(?:\s|$)/;
+
+/** Every `leader term=N` and `follower term=N` note, in trace order. Other notes are ignored. */
+export function leaderNotes(trace: readonly TraceEvent[]): LeaderNote[] {
+  const out: LeaderNote[] = [];
+  for (const e of trace) {
+    if (e.type !== 'note') continue;
+    const m = LEADER_NOTE.exec(e.text);
+    if (m) out.push({ role: m[1] as 'leader' | 'follower', term: Number(m[2]), node: e.node, time: e.time, event: e });
+  }
+  return out;
+}
+
+/**
+ * Election safety: no two different nodes claim leadership of the same term.
+ * The same node claiming a term twice (say, after a restart) is still one
+ * leader; leaders of different terms may overlap in time (an old leader that
+ * has not heard of the new term yet), which this property allows: fencing by
+ * term is what makes that harmless. The verdict names the first claim and the
+ * first conflicting one.
+ */
+export function atMostOneLeaderPerTerm(trace: readonly TraceEvent[]): Verdict {
+  const property = 'atMostOneLeaderPerTerm';
+  const first = new Map<number, LeaderNote>();
+  for (const n of leaderNotes(trace)) {
+    if (n.role !== 'leader') continue;
+    const f = first.get(n.term);
+    if (!f) first.set(n.term, n);
+    else if (f.node !== n.node) {
+      return {
+        ok: false,
+        property,
+        message: `two leaders in term ${n.term}: ${f.node} since t=${t(f.time)} and ${n.node} since t=${t(n.time)}`,
+        events: [f.event, n.event],
+      };
+    }
+  }
+  return { ok: true, property };
+}
+
+export const EventuallyAnsweredSchema = z
+  .object({
+    /** Requests sent at or after this time are judged (e.g. when the network healed). */
+    healedAt: nonNegative(),
+    /** Each of them must have its reply delivered within this many ms of being sent. */
+    within: z.number().gt(0),
+    /** Judge only requests from this client (or these clients); default: every node that sent one. */
+    client: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    /**
+     * When the run ended. A request whose deadline falls after it is not judged: the trace cannot
+     * say yet. Default: the time of the last event in the trace.
+     */
+    until: nonNegative().optional(),
+  })
+  .strict();
+export type EventuallyAnsweredOptions = z.input<typeof EventuallyAnsweredSchema>;
+
+/**
+ * A liveness property, made checkable on a finite trace by a bound: every
+ * rpc request a client sends at or after `healedAt` has its reply delivered
+ * back to the client within `within` ms. Before the heal anything goes
+ * (liveness can only be asked of a system once the faults stop). The verdict
+ * names the first request, by deadline, that missed it, and its late reply if
+ * there was one.
+ */
+export function eventuallyAnswered(trace: readonly TraceEvent[], options: EventuallyAnsweredOptions): Verdict {
+  const property = 'eventuallyAnswered';
+  const o = parseConfig(EventuallyAnsweredSchema, options, 'eventuallyAnswered options', 'options');
+  const clients = o.client === undefined ? undefined : new Set([o.client].flat());
+  const until = o.until ?? (trace.length > 0 ? trace[trace.length - 1]!.time : 0);
+  const key = (client: NodeId, call: number): string => `${client}\u0000${call}`;
+  const requests = new Map<string, Send>();
+  const replies = new Map<string, Deliver>();
+  for (const e of trace) {
+    if ((e.type !== 'send' && e.type !== 'deliver') || !isRpcEnvelope(e.body)) continue;
+    if (e.type === 'send' && !e.copy && e.body.rpc === 'request' && e.time >= o.healedAt && (!clients || clients.has(e.from))) {
+      requests.set(key(e.from, e.body.call), e);
+    } else if (e.type === 'deliver' && e.body.rpc === 'reply') {
+      const k = key(e.to, e.body.call);
+      if (!replies.has(k)) replies.set(k, e);
+    }
+  }
+  let worst: { request: Send; reply?: Deliver; deadline: number } | undefined;
+  for (const [k, request] of requests) {
+    const deadline = request.time + o.within;
+    if (deadline > until) continue; // too recent to judge
+    const reply = replies.get(k);
+    if (reply && reply.time <= deadline) continue;
+    if (!worst || deadline < worst.deadline) worst = { request, reply, deadline };
+  }
+  if (!worst) return { ok: true, property };
+  const { request: r, reply } = worst;
+  const call = (r.body as { call: number }).call;
+  return {
+    ok: false,
+    property,
+    message:
+      `${r.from}'s request (call ${call}) to ${r.to}, sent at t=${t(r.time)} after the heal at t=${t(o.healedAt)}, ` +
+      (reply ? `was answered only at t=${t(reply.time)}, ` : 'was never answered, ') +
+      `later than the ${o.within} ms allowed`,
+    events: reply ? [r, reply] : [r],
+  };
 }
 
 /** Run several checkers over one trace. */

@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
   acceptedWrites,
+  atMostOneLeaderPerTerm,
   checkAll,
+  eventuallyAnswered,
+  leaderNotes,
   formatVerdict,
   leaseGrants,
   noStaleTokenWrites,
@@ -10,6 +13,8 @@ import {
   staleWrites,
   type Verdict,
 } from '../../lib/checkers';
+import { ConfigError } from '../../lib/config';
+import { createSim } from '../../lib/sim';
 import type { TraceEvent } from '../../lib/trace';
 
 // Hand-made traces: only the events the checkers read (requests delivered to
@@ -144,5 +149,118 @@ describe('verdicts', () => {
     b.write('a', 1);
     const vs: Verdict[] = checkAll(b.trace, [noStaleTokenWrites, singleWriter, () => ({ ok: false, property: 'p', message: 'm', events: [] })]);
     expect(vs.map(formatVerdict)).toEqual(['✓ noStaleTokenWrites', '✓ singleWriter', '✗ p: m']);
+  });
+});
+
+// Leadership notes as the election lessons write them, one per line: [time, node, text].
+const notes = (rows: Array<[number, string, string]>): TraceEvent[] => rows.map(([time, node, text]) => ({ type: 'note', time, node, text }));
+
+describe('atMostOneLeaderPerTerm', () => {
+  test('are only leader/follower notes with a term parsed, extra words allowed after the term?', () => {
+    const tr = notes([
+      [1, 'a', 'leader term=1'],
+      [2, 'b', 'follower term=1'],
+      [3, 'c', 'leader term=2 (votes a,c)'],
+      [4, 'c', 'leader term=22x'],
+      [5, 'd', 'late reply to call 3 ignored'],
+      [6, 'd', 'not leader term=9'],
+    ]);
+    expect(leaderNotes(tr).map((n) => [n.role, n.term, n.node])).toEqual([
+      ['leader', 1, 'a'],
+      ['follower', 1, 'b'],
+      ['leader', 2, 'c'],
+    ]);
+  });
+
+  test('are two nodes claiming one term caught, naming both claims?', () => {
+    const tr = notes([
+      [10, 'a', 'leader term=1'],
+      [20, 'b', 'leader term=2'],
+      [30, 'c', 'leader term=2'],
+      [40, 'a', 'leader term=2'],
+    ]);
+    const v = atMostOneLeaderPerTerm(tr);
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.message).toBe('two leaders in term 2: b since t=20 and c since t=30');
+    expect(v.events.map((e) => e.time)).toEqual([20, 30]);
+  });
+
+  test('are re-election of one node, a node re-claiming its term after a restart, and overlapping leaders of different terms all fine?', () => {
+    const tr = notes([
+      [10, 'a', 'leader term=1'],
+      [20, 'b', 'leader term=2'], // a has not stepped down yet: two leaders at once, of different terms
+      [30, 'a', 'follower term=2'],
+      [40, 'b', 'leader term=2'],
+      [50, 'b', 'leader term=3'],
+    ]);
+    expect(atMostOneLeaderPerTerm(tr)).toEqual({ ok: true, property: 'atMostOneLeaderPerTerm' });
+  });
+
+  test('does its verdict match "every term has at most one claimant" on random claims?', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 4 })), { maxLength: 12 }), (claims) => {
+        const tr = notes(claims.map(([node, term], i): [number, string, string] => [i, node, `leader term=${term}`]));
+        const owners = new Map<number, Set<string>>();
+        for (const [node, term] of claims) owners.set(term, (owners.get(term) ?? new Set()).add(node));
+        expect(atMostOneLeaderPerTerm(tr).ok).toBe([...owners.values()].every((s) => s.size <= 1));
+      }),
+    );
+  });
+});
+
+describe('eventuallyAnswered', () => {
+  /** A client calling a server every 10 ms from t=0 to t=190 with a 30 ms timeout, partitioned from 50 to 100. */
+  function partitioned(seed: number) {
+    const sim = createSim({ seed, network: { latency: { kind: 'uniform', min: 1, max: 3 } } });
+    sim.addNode('server', () => ({ onRequest: (_b, reply) => reply('ok') }));
+    sim.addNode('client', (ctx) => {
+      for (let at = 0; at < 200; at += 10) ctx.setTimer(at, () => ctx.call('server', { at }, { timeout: 30 }, () => {}));
+    });
+    sim.nemesis([
+      { at: 50, fault: 'partition', groups: [['client'], ['server']] },
+      { at: 100, fault: 'heal' },
+    ]);
+    sim.run({ until: 300 });
+    return sim.trace;
+  }
+
+  test('does it judge only requests sent after the heal, and fail when the heal time is too early?', () => {
+    const tr = partitioned(1);
+    expect(eventuallyAnswered(tr, { healedAt: 100, within: 10 }).ok).toBe(true);
+    const v = eventuallyAnswered(tr, { healedAt: 0, within: 10 });
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.message).toMatch(/^client's request \(call \d+\) to server, sent at t=50 .* was never answered/);
+    expect(v.events.map((e) => e.type)).toEqual(['send']);
+  });
+
+  test('is a reply that arrives after the bound a violation, shown with the late reply?', () => {
+    const sim = createSim({ seed: 2, network: { latency: 5 } });
+    sim.addNode('server', (ctx) => ({ onRequest: (_b, reply) => void ctx.setTimer(20, () => reply('slow')) }));
+    sim.addNode('client', (ctx) => ctx.call('server', 'q', { timeout: 100 }, () => {}));
+    sim.run({ until: 100 });
+    expect(eventuallyAnswered(sim.trace, { healedAt: 0, within: 30 }).ok).toBe(true); // 5 + 20 + 5 = 30: just in time
+    const v = eventuallyAnswered(sim.trace, { healedAt: 0, within: 29 });
+    expect(v.ok).toBe(false);
+    if (v.ok) return;
+    expect(v.message).toMatch(/answered only at t=30/);
+    expect(v.events.map((e) => e.type)).toEqual(['send', 'deliver']);
+  });
+
+  test('are requests whose deadline is past the end of the run, and other clients, left unjudged?', () => {
+    const sim = createSim({ seed: 3, network: { latency: 1 } });
+    sim.addNode('server', () => ({ onRequest: () => {} })); // never answers
+    sim.addNode('client', (ctx) => void ctx.setTimer(50, () => ctx.call('server', 'q', { timeout: 100 }, () => {})));
+    sim.addNode('other', (ctx) => ctx.call('server', 'q', { timeout: 100 }, () => {}));
+    sim.run({ until: 60 });
+    expect(eventuallyAnswered(sim.trace, { healedAt: 0, within: 20, client: 'client' }).ok).toBe(true);
+    expect(eventuallyAnswered(sim.trace, { healedAt: 0, within: 20, client: 'client', until: 70 }).ok).toBe(false);
+    expect(eventuallyAnswered(sim.trace, { healedAt: 0, within: 20, client: ['other'] }).ok).toBe(false);
+  });
+
+  test('are bad options rejected up front with the path?', () => {
+    expect(() => eventuallyAnswered([], { healedAt: -1, within: 0 })).toThrow(ConfigError);
+    expect(() => eventuallyAnswered([], { healedAt: 0, within: Number.NaN })).toThrow(/options\.within/);
   });
 });
