@@ -128,12 +128,12 @@ export function flipBits(bytes: Uint8Array, bitErrorRate: number, rng: Rng): { b
   const out = new Uint8Array(bytes);
   const flipped: number[] = [];
   const bits = bytes.length * 8;
-  if (bitErrorRate === 0) return { bytes: out, flipped };
-  const logQ = Math.log(1 - bitErrorRate);
+  const logQ = Math.log1p(-bitErrorRate);
+  if (logQ === 0) return { bytes: out, flipped }; // a rate of 0 (or too small to tell from 0 in a double)
   for (let i = -1; ; ) {
     // Gap to the next flipped bit: geometric with success probability bitErrorRate.
     i += bitErrorRate === 1 ? 1 : 1 + Math.floor(Math.log(1 - rng.next()) / logQ);
-    if (i >= bits) break;
+    if (!(i < bits)) break;
     out[i >> 3] = out[i >> 3]! ^ (1 << (i & 7));
     flipped.push(i);
   }
