@@ -160,7 +160,7 @@ describe('electionNode', () => {
         onMessage: (msg) => seen.push(`${msg.to} got ${JSON.stringify(msg.body)}`),
       }));
     }
-    sim.addNode('x', (ctx) => ctx.setTimer(500, () => ctx.send('a', { hello: 1 })));
+    sim.addNode('x', (ctx) => void ctx.setTimer(500, () => ctx.send('a', { hello: 1 })));
     sim.run({ until: 600 });
     const leader = leadersOf(sim.trace)[0]!;
     expect(seen).toContain(`${leader.node} leader 1`);
