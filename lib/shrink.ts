@@ -50,21 +50,25 @@ export type ShrinkOptions = z.input<typeof ShrinkOptionsSchema>;
 
 const fails = (v: Verdict): boolean => v.ok === false;
 
-/** The faults dropped with `schedule[i]`: a crash takes the restart that undoes it (a restart of a running node is no fault). */
-function dropAt(schedule: readonly Fault[], i: number): { kept: Fault[]; dropped: Fault[] } {
+/**
+ * Ways to drop `schedule[i]`: alone, and, for a crash, together with the
+ * restart that undoes it (left alone, that restart would restart a running node).
+ */
+function dropsAt(schedule: readonly Fault[], i: number): Array<{ kept: Fault[]; dropped: Fault[] }> {
   const f = schedule[i]!;
-  const gone = new Set([i]);
+  const without = (gone: Set<number>) => ({ kept: schedule.filter((_, k) => !gone.has(k)), dropped: [...gone].sort((a, b) => a - b).map((k) => schedule[k]!) });
+  const out = [without(new Set([i]))];
   if (f.fault === 'crash') {
     const j = schedule.findIndex((g, k) => k > i && g.fault === 'restart' && g.node === f.node && g.at >= f.at);
-    if (j >= 0) gone.add(j);
+    if (j >= 0) out.push(without(new Set([i, j])));
   }
-  return { kept: schedule.filter((_, k) => !gone.has(k)), dropped: [...gone].sort((a, b) => a - b).map((k) => schedule[k]!) };
+  return out;
 }
 
 /**
  * Shrink a failing run of `scenario` (judged by `property`) to a smaller one
  * that still fails. Rounds of: drop each fault in turn (kept out if the run
- * still fails); cut the run just after the last event of the verdict; halve
+ * still fails; a crash is tried alone, then with its restart); cut the run just after the last event of the verdict; halve
  * the run. Stops when a round changes nothing (or at `maxRuns`). A candidate
  * whose run throws counts as passing. Throws if the original run does not
  * fail: there is nothing to shrink.
@@ -98,10 +102,10 @@ export function shrink(scenario: Scenario, property: Property, options: ShrinkOp
   for (let changed = true; changed && runs < o.maxRuns; ) {
     changed = false;
     for (let i = 0; i < schedule.length; ) {
-      const { kept, dropped } = dropAt(schedule, i);
-      if (tryRun(kept, until)) {
-        schedule = kept;
-        steps.push({ action: 'drop', faults: dropped, remaining: kept.length });
+      const drop = dropsAt(schedule, i).find(({ kept }) => tryRun(kept, until));
+      if (drop) {
+        schedule = drop.kept;
+        steps.push({ action: 'drop', faults: drop.dropped, remaining: drop.kept.length });
         changed = true;
       } else i++;
     }
