@@ -334,3 +334,33 @@ export function byzantineSim(config: OralMessagesConfig, simSeed: Seed = 1): { s
   });
   return { sim, decisions: () => ({ ...decisions }) };
 }
+
+// ---------------------------------------------------------------------------
+// Text: who said what, and what came of it.
+
+/**
+ * One line per message. A path is the relay chain ending at the recipient:
+ * `G0 → G2 → G1  retreat` is G2 telling G1 that G0 said retreat. Lies are marked
+ * with what a loyal sender would have said.
+ */
+export function formatMessages(r: { messages: readonly OralMessage[] }, to?: General): string {
+  const shown = r.messages.filter((m) => to === undefined || m.to === to);
+  const routeOf = (m: OralMessage): string => [...m.path, m.to].join(' → ');
+  const width = Math.max(0, ...shown.map((m) => routeOf(m).length)) + 3;
+  return shown
+    .map((m) => {
+      const route = routeOf(m).padEnd(width);
+      const lie = m.sent === m.honest ? '' : `   ✗ ${m.from} lies: ${m.round === 1 ? 'the order is' : 'it heard'} ${m.honest}`;
+      return `  round ${m.round}  ${route}${m.sent ?? '(nothing)'}${lie}`;
+    })
+    .join('\n');
+}
+
+/** The lieutenants' decisions and the verdict, e.g. `G1 attack, G2 attack, G3 retreat (traitor) | IC1 ✓ IC2 ✓`. */
+export function formatOutcome(r: Pick<OralMessagesResult, 'decisions' | 'traitors' | 'verdict'>): string {
+  const traitor = new Set(r.traitors);
+  const ds = Object.entries(r.decisions).map(([g, d]) => `${g} ${d}${traitor.has(g) ? ' (traitor)' : ''}`).join(', ');
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  return `${ds}  |  IC1 agreement ${mark(r.verdict.agreement)}  IC2 validity ${mark(r.verdict.validity)}` +
+    (r.verdict.findings.length ? `\n  ${r.verdict.findings.join('\n  ')}` : '');
+}
