@@ -26,7 +26,7 @@ export function opposite(o: Order): Order {
 }
 
 /** The order most of `values` say (a missing value counts as DEFAULT_ORDER); a tie gives DEFAULT_ORDER. */
-export function majority(values: ReadonlyArray<Order | null>): Order {
+export function majorityOrder(values: ReadonlyArray<Order | null>): Order {
   let attack = 0;
   for (const v of values) if (v === 'attack') attack++;
   return attack * 2 > values.length ? 'attack' : 'retreat';
@@ -173,7 +173,7 @@ export function oralMessages(config: OralMessagesConfig): OralMessagesResult {
     for (const i of lieutenants) heard.set(i, om(m - 1, [...path, i], lieutenants.filter((l) => l !== i), received.get(i)!));
     const decided = new Map<General, Order>();
     for (const j of lieutenants) {
-      decided.set(j, majority(lieutenants.map((i) => (i === j ? received.get(j)! : heard.get(i)!.get(j)!))));
+      decided.set(j, majorityOrder(lieutenants.map((i) => (i === j ? received.get(j)! : heard.get(i)!.get(j)!))));
     }
     return decided;
   };
@@ -316,7 +316,7 @@ export function byzantineSim(config: OralMessagesConfig, simSeed: Seed = 1): { s
         const own = heard.get(path.join('>')) ?? DEFAULT_ORDER;
         if (path.length === cfg.rounds + 1) return own;
         const others = names.filter((g) => g !== self && !path.includes(g));
-        return majority([own, ...others.map((g) => resolve([...path, g]))]);
+        return majorityOrder([own, ...others.map((g) => resolve([...path, g]))]);
       };
       ctx.setTimer((cfg.rounds + 1) * ROUND_MS, () => {
         decisions[self] = resolve([commander]);

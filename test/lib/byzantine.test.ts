@@ -4,7 +4,7 @@ import {
   agreementSweep,
   byzantineSim,
   checkAgreement,
-  majority,
+  majorityOrder,
   messageCount,
   oralMessages,
   randomScenario,
@@ -16,13 +16,13 @@ import { eventsOf } from '../../lib/trace';
 
 const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 
-describe('majority', () => {
+describe('majorityOrder', () => {
   test('is it attack only with strictly more attacks, missing values counting as retreat?', () => {
-    expect(majority(['attack', 'attack', 'retreat'])).toBe('attack');
-    expect(majority(['attack', 'retreat'])).toBe('retreat');
-    expect(majority(['attack', null, null])).toBe('retreat');
-    expect(majority(['attack', 'attack', null])).toBe('attack');
-    expect(majority([])).toBe('retreat');
+    expect(majorityOrder(['attack', 'attack', 'retreat'])).toBe('attack');
+    expect(majorityOrder(['attack', 'retreat'])).toBe('retreat');
+    expect(majorityOrder(['attack', null, null])).toBe('retreat');
+    expect(majorityOrder(['attack', 'attack', null])).toBe('attack');
+    expect(majorityOrder([])).toBe('retreat');
   });
 });
 
