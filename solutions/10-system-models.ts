@@ -35,7 +35,7 @@ export function noTwoLeadersInATerm(trace: readonly TraceEvent[]): Verdict {
       return {
         ok: false,
         property,
-        message: `two leaders in term ${term}: ${f.node} (t=${f.time}) and ${note.node} (t=${note.time})`,
+        message: `two leaders in term ${term}: ${f.node} (t=${ms(f.time)}) and ${note.node} (t=${ms(note.time)})`,
         events: [f, note],
       };
     }
@@ -66,8 +66,10 @@ export function eventuallyLeader(trace: readonly TraceEvent[], options: Eventual
     ok: false,
     property,
     message: late
-      ? `no leader between t=${options.after} and t=${deadline}: the first came only at t=${late.time} (${late.node})`
+      ? `no leader between t=${options.after} and t=${deadline}: the first came only at t=${ms(late.time)} (${late.node})`
       : `no leader between t=${options.after} and t=${deadline}, nor after`,
     events: late ? [late] : [],
   };
 }
+
+const ms = (t: number): number => Number(t.toFixed(1));
