@@ -106,7 +106,7 @@ describe('under the nemesis', () => {
       if (!noSharedTokens(bad.sim.trace).ok) brokenFailures++;
     }
     expect(brokenFailures).toBeGreaterThan(3);
-  });
+  }, 30_000);
 
   test('is a nemesis schedule valid, inside its window, and the same for the same seed?', () => {
     fc.assert(
@@ -120,7 +120,7 @@ describe('under the nemesis', () => {
       }),
       { numRuns: 50 },
     );
-  });
+  }, 30_000);
 
   test('does shrinking a broken run keep a failing, smaller, replayable schedule?', () => {
     const scenario = capstoneScenario({ variant: 'broken' });
@@ -128,7 +128,7 @@ describe('under the nemesis', () => {
     expect(r.schedule.length).toBeLessThan(capstoneNemesis(2).length);
     expect(capstoneSafety(scenario(2, r.schedule, r.until)).ok).toBe(false);
     expect(capstoneSafety(capstoneScenario()(2, r.schedule, r.until)).ok).toBe(true);
-  });
+  }, 30_000);
 });
 
 describe('helpers', () => {
