@@ -11,17 +11,17 @@
 // protocol *types* below is fine, and so is anything from lib/index.ts (e.g.
 // `sample` to draw a timeout from a Distribution).
 import type { Program } from '../lib/index';
-import type { ElectionConfig, Heartbeat, StaleTerm, VoteReply, VoteRequest, VoterState } from '../lib/election';
+import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/election';
 
 // The messages, for reference. All of them go with `ctx.send(peer, message)`
 // (not `ctx.call`), so your program receives them in `onMessage(msg)`, with
 // the sender in `msg.from`:
 //
-//   { type: 'vote-request', term, candidate }  a candidate asks for your vote in `term`     → answer with a VoteReply
+//   { type: 'vote-request', term, candidate }  a candidate asks for your vote in `term`     → answer with a Vote
 //   { type: 'vote', term, granted }            a voter's answer (its term after reading the request)
 //   { type: 'heartbeat', term, leader }        the leader of `term`, every `heartbeatInterval` ms, to every other peer
 //   { type: 'stale-term', term }               the answer to a heartbeat of an older term: "mine is `term`"
-export type { ElectionConfig, Heartbeat, StaleTerm, VoteReply, VoteRequest, VoterState };
+export type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState };
 
 /**
  * Part 1. Does `votes` (the candidate's own vote included) win an election in
@@ -46,7 +46,7 @@ export function hasMajority(votes: number, clusterSize: number): boolean {
  *   becomes the candidate. Otherwise refuse. One vote per term.
  * - The reply's `term` is always the term of the new state.
  */
-export function castVote(state: VoterState, req: VoteRequest): { state: VoterState; vote: VoteReply } {
+export function castVote(state: VoterState, req: RequestVote): { state: VoterState; vote: Vote } {
   throw new Error('not implemented: castVote');
 }
 
@@ -69,20 +69,21 @@ export function castVote(state: VoterState, req: VoteRequest): { state: VoterSta
  *    is set), set at start, reset whenever it grants a vote or receives a
  *    heartbeat of its current term. A leader has none.
  * 2. When it fires: start an election: term + 1, vote for yourself (persist
- *    both), become candidate, send a VoteRequest to every other peer, and set
+ *    both), become candidate, send a RequestVote to every other peer, and set
  *    the election timer again (if this election fails, the next one starts in
  *    a newer term).
  * 3. Any message whose `term` is newer than yours: first adopt its term
  *    (`votedFor` null), become a follower (a leader stops its heartbeats and
  *    sets an election timer again) and note `follower term=N`; then handle
  *    the message as below.
- * 4. VoteRequest: answer the sender with `castVote`'s reply, keep its state.
- * 5. VoteReply of your current term while you are candidate: count the
- *    granted ones (once per voter); with a majority (`hasMajority`, your own
- *    vote included) become leader: note `leader term=N`, send a Heartbeat to
- *    every other peer at once and again every `config.heartbeatInterval` ms.
- * 6. Heartbeat of an older term: reply `{ type: 'stale-term', term }` with
- *    your term, nothing else. Of your current term: the sender leads; a
+ * 4. RequestVote: answer the sender with `castVote`'s reply, keep its state.
+ * 5. Vote of your current term while you are candidate: count the granted
+ *    ones (once per voter); with a majority (`hasMajority`, your own vote
+ *    included) become leader: note `leader term=N`, send an
+ *    ElectionHeartbeat to every other peer at once and again every
+ *    `config.heartbeatInterval` ms.
+ * 6. ElectionHeartbeat of an older term: reply `{ type: 'stale-term', term }`
+ *    with your term, nothing else. Of your current term: the sender leads; a
  *    candidate steps down to follower (note `follower term=N`); reset the
  *    election timer.
  *

@@ -25,14 +25,14 @@ import type { NodeId, TraceEvent } from './trace';
 // or a heartbeat that is lost is simply lost, and timers take care of it.
 
 /** "Vote for me in `term`." */
-export type VoteRequest = { type: 'vote-request'; term: number; candidate: NodeId };
+export type RequestVote = { type: 'vote-request'; term: number; candidate: NodeId };
 /** The answer, with the voter's term after reading the request. */
-export type VoteReply = { type: 'vote'; term: number; granted: boolean };
+export type Vote = { type: 'vote'; term: number; granted: boolean };
 /** "I am the leader of `term`." Sent by a leader to every peer every `heartbeatInterval`. */
-export type Heartbeat = { type: 'heartbeat'; term: number; leader: NodeId };
+export type ElectionHeartbeat = { type: 'heartbeat'; term: number; leader: NodeId };
 /** The answer to a heartbeat from an older term: "your term is over, mine is `term`". */
 export type StaleTerm = { type: 'stale-term'; term: number };
-export type ElectionMessage = VoteRequest | VoteReply | Heartbeat | StaleTerm;
+export type ElectionMessage = RequestVote | Vote | ElectionHeartbeat | StaleTerm;
 
 const MESSAGE_TYPES = new Set(['vote-request', 'vote', 'heartbeat', 'stale-term']);
 
@@ -93,7 +93,7 @@ export type VoterState = { term: number; votedFor: NodeId | null };
  * goes to the candidate if this node has not voted in the term, or voted for
  * this same candidate (its first answer may have been lost): one vote per term.
  */
-export function decideVote(state: VoterState, req: VoteRequest): { state: VoterState; vote: VoteReply } {
+export function decideVote(state: VoterState, req: RequestVote): { state: VoterState; vote: Vote } {
   if (req.term < state.term) return { state, vote: { type: 'vote', term: state.term, granted: false } };
   const current: VoterState = req.term > state.term ? { term: req.term, votedFor: null } : state;
   const granted = current.votedFor === null || current.votedFor === req.candidate;
@@ -179,7 +179,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
 
     const sendHeartbeats = (): void => {
       if (role !== 'leader') return;
-      for (const p of others) ctx.send(p, { type: 'heartbeat', term, leader: ctx.id } satisfies Heartbeat);
+      for (const p of others) ctx.send(p, { type: 'heartbeat', term, leader: ctx.id } satisfies ElectionHeartbeat);
       heartbeatTimer = ctx.setTimer(cfg.heartbeatInterval, sendHeartbeats, 'heartbeat');
     };
 
@@ -206,7 +206,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       objected = false;
       ctx.note(`candidate term=${term}`);
       resetElectionTimer(); // no result in time (a split vote, a partition): try again in a newer term
-      for (const p of others) ctx.send(p, { type: 'vote-request', term, candidate: ctx.id } satisfies VoteRequest);
+      for (const p of others) ctx.send(p, { type: 'vote-request', term, candidate: ctx.id } satisfies RequestVote);
       if (wins()) return becomeLeader();
       if (cfg.quorum === 'none') {
         objectionTimer = cancel(objectionTimer);
@@ -273,22 +273,22 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
 // ---------------------------------------------------------------------------
 // Reading leadership back from a trace.
 
-export type LeaderNote = { term: number; node: NodeId; time: number };
+export type ElectedLeader = { term: number; node: NodeId; time: number };
 
-/** Every `leader term=N` note, in trace order. */
-export function leadersOf(trace: readonly TraceEvent[]): LeaderNote[] {
-  const out: LeaderNote[] = [];
+/** Every `leader term=N` note (text may follow after a space), in trace order. */
+export function leadersOf(trace: readonly TraceEvent[]): ElectedLeader[] {
+  const out: ElectedLeader[] = [];
   for (const e of trace) {
     if (e.type !== 'note') continue;
-    const m = /^leader term=(\d+)$/.exec(e.text);
+    const m = /^leader term=(\d+)(?:\s|$)/.exec(e.text);
     if (m) out.push({ term: Number(m[1]), node: e.node, time: e.time });
   }
   return out;
 }
 
 /** Terms in which more than one node became leader: split brain, as data. */
-export function termsWithTwoLeaders(trace: readonly TraceEvent[]): Array<{ term: number; leaders: LeaderNote[] }> {
-  const byTerm = new Map<number, LeaderNote[]>();
+export function termsWithTwoLeaders(trace: readonly TraceEvent[]): Array<{ term: number; leaders: ElectedLeader[] }> {
+  const byTerm = new Map<number, ElectedLeader[]>();
   for (const l of leadersOf(trace)) byTerm.set(l.term, [...(byTerm.get(l.term) ?? []), l]);
   return [...byTerm.entries()]
     .filter(([, ls]) => new Set(ls.map((l) => l.node)).size > 1)
@@ -305,7 +305,7 @@ export type Leadership = { node: NodeId; term: number; from: number; to: number;
  */
 export function leaderships(trace: readonly TraceEvent[], end?: number): Leadership[] {
   const stop = end ?? (trace.length > 0 ? trace[trace.length - 1]!.time : 0);
-  const open = new Map<NodeId, LeaderNote>();
+  const open = new Map<NodeId, ElectedLeader>();
   const out: Leadership[] = [];
   const close = (node: NodeId, to: number, ended: Leadership['ended']): void => {
     const l = open.get(node);
@@ -317,7 +317,7 @@ export function leaderships(trace: readonly TraceEvent[], end?: number): Leaders
     if (e.time > stop) break;
     if (e.type === 'crash') close(e.node, e.time, 'crashed');
     if (e.type !== 'note') continue;
-    const m = /^(leader|follower) term=(\d+)$/.exec(e.text);
+    const m = /^(leader|follower) term=(\d+)(?:\s|$)/.exec(e.text);
     if (!m) continue;
     close(e.node, e.time, 'stepped down');
     if (m[1] === 'leader') open.set(e.node, { term: Number(m[2]), node: e.node, time: e.time });

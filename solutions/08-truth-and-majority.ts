@@ -1,17 +1,17 @@
 // Lesson 08 — reference solution. Same exports and contract as exercises/08-truth-and-majority.ts.
 // The majority design only: votes once per term, needs strictly more than half, steps down on a newer term.
 import { sample, type Program } from '../lib/index';
-import type { ElectionConfig, Heartbeat, StaleTerm, VoteReply, VoteRequest, VoterState } from '../lib/election';
+import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/election';
 
 // The messages, for reference. All of them go with `ctx.send(peer, message)`
 // (not `ctx.call`), so your program receives them in `onMessage(msg)`, with
 // the sender in `msg.from`:
 //
-//   { type: 'vote-request', term, candidate }  a candidate asks for your vote in `term`     → answer with a VoteReply
+//   { type: 'vote-request', term, candidate }  a candidate asks for your vote in `term`     → answer with a Vote
 //   { type: 'vote', term, granted }            a voter's answer (its term after reading the request)
 //   { type: 'heartbeat', term, leader }        the leader of `term`, every `heartbeatInterval` ms, to every other peer
 //   { type: 'stale-term', term }               the answer to a heartbeat of an older term: "mine is `term`"
-export type { ElectionConfig, Heartbeat, StaleTerm, VoteReply, VoteRequest, VoterState };
+export type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState };
 
 /**
  * Part 1. Does `votes` (the candidate's own vote included) win an election in
@@ -25,7 +25,7 @@ export function hasMajority(votes: number, clusterSize: number): boolean {
 /**
  * Part 2. The voter's rule (see the stub for the contract).
  */
-export function castVote(state: VoterState, req: VoteRequest): { state: VoterState; vote: VoteReply } {
+export function castVote(state: VoterState, req: RequestVote): { state: VoterState; vote: Vote } {
   if (req.term < state.term) return { state, vote: { type: 'vote', term: state.term, granted: false } };
   const current: VoterState = req.term > state.term ? { term: req.term, votedFor: null } : state;
   const granted = current.votedFor === null || current.votedFor === req.candidate;
@@ -33,7 +33,7 @@ export function castVote(state: VoterState, req: VoteRequest): { state: VoterSta
   return { state: next, vote: { type: 'vote', term: next.term, granted } };
 }
 
-type Message = VoteRequest | VoteReply | Heartbeat | StaleTerm;
+type Message = RequestVote | Vote | ElectionHeartbeat | StaleTerm;
 const isMessage = (b: unknown): b is Message =>
   typeof b === 'object' && b !== null && typeof (b as { type?: unknown }).type === 'string' && typeof (b as { term?: unknown }).term === 'number';
 
@@ -63,7 +63,7 @@ export function quorumElection(config: ElectionConfig): Program {
     };
     const heartbeat = (): void => {
       if (role !== 'leader') return;
-      for (const p of others) ctx.send(p, { type: 'heartbeat', term: state.term, leader: ctx.id } satisfies Heartbeat);
+      for (const p of others) ctx.send(p, { type: 'heartbeat', term: state.term, leader: ctx.id } satisfies ElectionHeartbeat);
       heartbeatTimer = ctx.setTimer(config.heartbeatInterval, heartbeat, 'heartbeat');
     };
     const becomeLeader = (): void => {
@@ -87,7 +87,7 @@ export function quorumElection(config: ElectionConfig): Program {
       role = 'candidate';
       votes = new Set([ctx.id]);
       armElectionTimer();
-      for (const p of others) ctx.send(p, { type: 'vote-request', term: state.term, candidate: ctx.id } satisfies VoteRequest);
+      for (const p of others) ctx.send(p, { type: 'vote-request', term: state.term, candidate: ctx.id } satisfies RequestVote);
       if (hasMajority(votes.size, config.peers.length)) becomeLeader();
     }
 

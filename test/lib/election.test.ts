@@ -12,7 +12,7 @@ import {
   partitionSchedule,
   termsWithTwoLeaders,
   type VoterState,
-  type VoteRequest,
+  type RequestVote,
 } from '../../lib/election';
 import type { NodeContext } from '../../lib/node';
 import { createRng } from '../../lib/random';
@@ -59,7 +59,7 @@ describe('majority and decideVote', () => {
 
   test('does a voter refuse an older term and adopt a newer one?', () => {
     const s: VoterState = { term: 4, votedFor: 'a' };
-    const ask = (term: number, candidate: string): VoteRequest => ({ type: 'vote-request', term, candidate });
+    const ask = (term: number, candidate: string): RequestVote => ({ type: 'vote-request', term, candidate });
     expect(decideVote(s, ask(3, 'b'))).toEqual({ state: s, vote: { type: 'vote', term: 4, granted: false } });
     expect(decideVote(s, ask(4, 'b')).vote.granted).toBe(false);
     expect(decideVote(s, ask(4, 'a')).vote.granted).toBe(true); // the same candidate again: its reply may have been lost
