@@ -141,14 +141,14 @@ export function singleWriter(trace: readonly TraceEvent[], opts: { storage?: Nod
 }
 
 /** A leadership change as a node wrote it into the trace: `leader term=N` or `follower term=N`. */
-export type LeaderNote = { role: 'leader' | 'follower'; term: number; node: NodeId; time: number; event: Extract<TraceEvent, { type: 'note' }> };
+export type LeadershipNote = { role: 'leader' | 'follower'; term: number; node: NodeId; time: number; event: Extract<TraceEvent, { type: 'note' }> };
 
 // The shared convention of the election lessons; text after the term (e.g. "leader term=3 (votes a,b,c)") is allowed.
 const LEADER_NOTE = /^(leader|follower) term=(\d+)(?:\s|$)/;
 
 /** Every `leader term=N` and `follower term=N` note, in trace order. Other notes are ignored. */
-export function leaderNotes(trace: readonly TraceEvent[]): LeaderNote[] {
-  const out: LeaderNote[] = [];
+export function leaderNotes(trace: readonly TraceEvent[]): LeadershipNote[] {
+  const out: LeadershipNote[] = [];
   for (const e of trace) {
     if (e.type !== 'note') continue;
     const m = LEADER_NOTE.exec(e.text);
@@ -167,7 +167,7 @@ export function leaderNotes(trace: readonly TraceEvent[]): LeaderNote[] {
  */
 export function atMostOneLeaderPerTerm(trace: readonly TraceEvent[]): Verdict {
   const property = 'atMostOneLeaderPerTerm';
-  const first = new Map<number, LeaderNote>();
+  const first = new Map<number, LeadershipNote>();
   for (const n of leaderNotes(trace)) {
     if (n.role !== 'leader') continue;
     const f = first.get(n.term);
