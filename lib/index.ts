@@ -34,3 +34,11 @@ export * from './logical';
 export * from './lease';
 export * from './storage';
 export * from './checkers';
+// Majority election (08), corruption and Byzantine generals (09), system models
+// and the schedule shrinker (10), the capstone's replicated lock service (11).
+export * from './election';
+export * from './corruption';
+export * from './byzantine';
+export * from './models';
+export * from './shrink';
+export * from './capstone';
