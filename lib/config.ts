@@ -55,7 +55,5 @@ export function configFail(what: string, path: string, message: string): never {
   throw new ConfigError(what, [{ path, message }]);
 }
 
-/** A finite number (zod rejects NaN and ±Infinity for z.number()). */
-export const finite = () => z.number();
 export const nonNegative = () => z.number().min(0);
 export const probability = () => z.number().min(0).max(1);
