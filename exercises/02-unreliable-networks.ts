@@ -1,15 +1,15 @@
 // Lesson 02 — unreliable networks. Your turn: replace each `throw` with an implementation.
 import { z } from 'zod';
 import { parseConfig, type Rng } from '../lib/index';
-import { backoffCeiling, retryPolicy, RetryExhausted, type Backoff, type RetryPolicyInput } from '../lib/retry';
+import { backoffCeiling, retryPolicy, RetryExhausted, type Backoff, type RetryPolicyInput } from '../lib/models/retry';
 
-// The error to throw when the attempts are used up (from lib/retry.ts: it words its own message).
+// The error to throw when the attempts are used up (from lib/models/retry.ts: it words its own message).
 export { RetryExhausted };
 
 /**
  * Part 1. The waits of one logical request under a retry policy.
  *
- * Parse `policy` first with `retryPolicy(policy)` (lib/retry.ts), so a bad
+ * Parse `policy` first with `retryPolicy(policy)` (lib/models/retry.ts), so a bad
  * policy (cap < base, maxAttempts 0, NaN, ...) throws its ConfigError right
  * here, before any call to `next()`. Then return a Backoff whose `next()` is
  * called after each failed attempt:

@@ -1,7 +1,7 @@
 // Lesson 05 — unreliable clocks. Your turn: replace each `throw` with an implementation.
 //
-// Do not import ntpOffset, ntpDelay, bestSample (lib/ntp.ts) or clockInterval,
-// ntpInterval (lib/truetime.ts): the point is to write them yourself.
+// Do not import ntpOffset, ntpDelay, bestSample (lib/models/ntp.ts) or clockInterval,
+// ntpInterval (lib/models/truetime.ts): the point is to write them yourself.
 
 /**
  * One NTP exchange. t1: the client sends its request (client clock);

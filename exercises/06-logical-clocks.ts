@@ -4,7 +4,7 @@
 // vectorCompare, stampHistory or the like from lib/logical. The library has
 // them for later lessons; here the point is to build them. Types are fine.
 import type { NodeId } from '../lib/index';
-import type { History } from '../lib/logical';
+import type { History } from '../lib/models/logical';
 
 /** One counter per node; a missing entry counts as 0, so `{}` and `{ A: 0 }` are equal. */
 export type VectorClock = Readonly<Record<NodeId, number>>;

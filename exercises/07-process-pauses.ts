@@ -2,15 +2,15 @@
 //
 // You build the two servers that make a lease lock safe: the lock service that
 // hands out fencing tokens, and the storage that checks them. The grader plugs
-// them into the lesson's system (lib/lease.ts `lockingSystem`, with the
+// them into the lesson's system (lib/models/lease.ts `lockingSystem`, with the
 // library's lease clients) and runs it under pauses, crashes and slow messages.
 //
 // Write them yourself: do NOT import `lockService` or `storageNode` from
-// lib/lease.ts or lib/storage.ts (they exist for the lesson's demos). Importing
+// lib/models/lease.ts or lib/models/storage.ts (they exist for the lesson's demos). Importing
 // the protocol *types* below is fine, and so is anything from lib/index.ts.
 import type { Program } from '../lib/index';
-import type { AcquireReply, Grant, LockRequest, Refusal, ReleaseReply } from '../lib/lease';
-import type { ReadReply, StorageRequest, WriteReply } from '../lib/storage';
+import type { AcquireReply, Grant, LockRequest, Refusal, ReleaseReply } from '../lib/models/lease';
+import type { ReadReply, StorageRequest, WriteReply } from '../lib/models/storage';
 
 // The messages, for reference (all sent with `ctx.call(node, request, ...)`,
 // so your program answers them in `onRequest(body, reply, msg)`; `msg.from`

@@ -2,16 +2,16 @@
 //
 // You build the quorum election of the lesson: the vote count, the voter's
 // rule, and the node program that stands for election, votes, leads and steps
-// down. The grader plugs your program into the simulator (lib/election.ts
+// down. The grader plugs your program into the simulator (lib/models/election.ts
 // `electionCluster(config, quorumElection)`) and throws flapping partitions at
 // five of your nodes.
 //
 // Write it yourself: do NOT import `electionNode`, `decideVote` or `majority`
-// from lib/election.ts (they exist for the lesson's demos). Importing the
+// from lib/models/election.ts (they exist for the lesson's demos). Importing the
 // protocol *types* below is fine, and so is anything from lib/index.ts (e.g.
 // `sample` to draw a timeout from a Distribution).
 import type { Program } from '../lib/index';
-import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/election';
+import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/models/election';
 
 // The messages, for reference. All of them go with `ctx.send(peer, message)`
 // (not `ctx.call`), so your program receives them in `onMessage(msg)`, with

@@ -10,9 +10,9 @@
 // or `stableLeaderSince` from lib/ (they exist for the lesson's demos).
 // Types, `eventsOf` and anything else from lib/index.ts are fine.
 import type { TraceEvent } from '../lib/index';
-import type { Verdict } from '../lib/checkers';
+import type { Verdict } from '../lib/checking/checkers';
 
-// A verdict (lib/checkers.ts):
+// A verdict (lib/checking/checkers.ts):
 //   { ok: true, property }                               the property holds
 //   { ok: false, property, message, events }             it does not: a sentence, and the events that show why
 export type { Verdict };

@@ -1,14 +1,14 @@
 // Lesson 11 — capstone. Your turn: replace each `throw` with an implementation.
 //
-// The replicated lock service of the lesson (lib/capstone.ts) asks two rules
+// The replicated lock service of the lesson (lib/models/capstone.ts) asks two rules
 // of you, the same two the library's `LockRules` hold. The grader plugs yours
 // into `capstoneSystem(config, { vote, nextToken })` and runs it under the
 // lesson's nemesis (partitions, crashes, pauses, clock steps) over many seeds,
 // then once with no faults at all.
 //
-// Write them yourself: do NOT import `correctRules` from lib/capstone.ts (it
+// Write them yourself: do NOT import `correctRules` from lib/models/capstone.ts (it
 // exists for the lesson's demos). Importing types and constants is fine.
-import type { TokenView, VoteView } from '../lib/capstone';
+import type { TokenView, VoteView } from '../lib/models/capstone';
 
 export type { TokenView, VoteView };
 

@@ -1,7 +1,7 @@
 // Lesson 02 — unreliable networks: reference solution.
 import { z } from 'zod';
 import { parseConfig, type Rng } from '../lib/index';
-import { backoffCeiling, retryPolicy, RetryExhausted, type Backoff, type RetryPolicyInput } from '../lib/retry';
+import { backoffCeiling, retryPolicy, RetryExhausted, type Backoff, type RetryPolicyInput } from '../lib/models/retry';
 
 export { RetryExhausted };
 

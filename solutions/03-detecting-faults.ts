@@ -1,5 +1,5 @@
 // Lesson 03 — detecting faults. Reference solution.
-import type { Detector } from '../lib/detector';
+import type { Detector } from '../lib/models/detector';
 
 /** The settings of a phi-accrual detector (no defaults here: the grader passes all of them). */
 export type PhiOptions = {

@@ -1,6 +1,6 @@
 // Lesson 06 — logical clocks. Reference solution.
 import type { NodeId } from '../lib/index';
-import type { History } from '../lib/logical';
+import type { History } from '../lib/models/logical';
 
 /** One counter per node; a missing entry counts as 0. */
 export type VectorClock = Readonly<Record<NodeId, number>>;

@@ -1,7 +1,7 @@
 // Lesson 07 — process pauses, leases and fencing. Reference solution.
 import type { Program } from '../lib/index';
-import type { AcquireReply, Grant, LockRequest, Refusal, ReleaseReply } from '../lib/lease';
-import type { ReadReply, StorageRequest, WriteReply } from '../lib/storage';
+import type { AcquireReply, Grant, LockRequest, Refusal, ReleaseReply } from '../lib/models/lease';
+import type { ReadReply, StorageRequest, WriteReply } from '../lib/models/storage';
 
 export type { AcquireReply, Grant, LockRequest, ReadReply, Refusal, ReleaseReply, StorageRequest, WriteReply };
 

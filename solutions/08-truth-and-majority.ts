@@ -1,7 +1,7 @@
 // Lesson 08 — reference solution. Same exports and contract as exercises/08-truth-and-majority.ts.
 // The majority design only: votes once per term, needs strictly more than half, steps down on a newer term.
 import { sample, type Program } from '../lib/index';
-import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/election';
+import type { ElectionConfig, ElectionHeartbeat, StaleTerm, Vote, RequestVote, VoterState } from '../lib/models/election';
 
 // The messages, for reference. All of them go with `ctx.send(peer, message)`
 // (not `ctx.call`), so your program receives them in `onMessage(msg)`, with

@@ -1,6 +1,6 @@
 // Lesson 09 — Byzantine faults. Reference solution.
-import { crc32, sum8, type ChecksumKind, type Frame, type FrameVerdict } from '../lib/corruption';
-import type { General, Order } from '../lib/byzantine';
+import { crc32, sum8, type ChecksumKind, type Frame, type FrameVerdict } from '../lib/models/corruption';
+import type { General, Order } from '../lib/models/byzantine';
 
 export type { ChecksumKind, Frame, FrameVerdict, General, Order };
 

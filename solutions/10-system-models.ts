@@ -1,6 +1,6 @@
 // Lesson 10 — system models, safety and liveness. Reference solution.
 import type { NodeId, TraceEvent } from '../lib/index';
-import type { Verdict } from '../lib/checkers';
+import type { Verdict } from '../lib/checking/checkers';
 
 export type { Verdict };
 type Note = Extract<TraceEvent, { type: 'note' }>;

@@ -1,5 +1,5 @@
 // Lesson 11 — capstone: reference solution.
-import { TERM_SPAN, type TokenView, type VoteView } from '../lib/capstone';
+import { TERM_SPAN, type TokenView, type VoteView } from '../lib/models/capstone';
 
 export type { TokenView, VoteView };
 

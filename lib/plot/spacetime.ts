@@ -2,7 +2,7 @@
 // to the right, an arrow per delivered message. Pure and deterministic: the
 // same trace and options always give the same Figure.
 import type * as Plotly from 'plotly.js';
-import type { NodeId, TraceEvent } from '../trace';
+import type { NodeId, TraceEvent } from '../core/trace';
 import { COLORS, type Figure, nodeColor } from './figure';
 
 export type SpaceTimeOptions = {

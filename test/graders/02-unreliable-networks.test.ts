@@ -1,7 +1,7 @@
 // Grader for exercises/02-unreliable-networks.ts. Run: npm run grade -- --only 02-unreliable-networks
 import { describe, expect, test } from 'vitest';
 import { ConfigError, createRng, createSim } from '../../lib';
-import { callWithRetry, RetryExhausted, scheduleBackoff, type RetryOutcome, type RetryPolicyInput } from '../../lib/retry';
+import { callWithRetry, RetryExhausted, scheduleBackoff, type RetryOutcome, type RetryPolicyInput } from '../../lib/models/retry';
 import { createBackoff, createIdempotentHandler } from '@target/02-unreliable-networks';
 
 const SEEDS = Array.from({ length: 400 }, (_, i) => i + 1);

@@ -1,7 +1,7 @@
 // Grader for exercises/03-detecting-faults.ts. Run: npm run grade -- --only 03-detecting-faults
 import { describe, expect, test } from 'vitest';
 import { createSim } from '../../lib/index';
-import { heartbeatSender, measure, monitor, type Detector } from '../../lib/detector';
+import { heartbeatSender, measure, monitor, type Detector } from '../../lib/models/detector';
 import { createFixedTimeout, createPhiAccrual, phiOf, type PhiOptions } from '@target/03-detecting-faults';
 
 const NB = 'in notebooks/03-detecting-faults.ipynb';

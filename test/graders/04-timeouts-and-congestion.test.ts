@@ -1,6 +1,6 @@
 // Grader for exercises/04-timeouts-and-congestion.ts. Run: npm run grade -- --only 04-timeouts-and-congestion
 import { describe, expect, test } from 'vitest';
-import { createRng } from '../../lib/random';
+import { createRng } from '../../lib/core/random';
 import { initialRto, onAck, onTimeout, simulateQueue, type RtoOptions, type RtoState } from '@target/04-timeouts-and-congestion';
 
 const where = 'in notebooks/04-timeouts-and-congestion.ipynb';

@@ -1,7 +1,7 @@
 // Grader for exercises/05-unreliable-clocks.ts. Run: npm run grade -- --only 05-unreliable-clocks
 import { describe, expect, test } from 'vitest';
 import { createRng } from '../../lib/index';
-import { probeNtp } from '../../lib/clockwatch';
+import { probeNtp } from '../../lib/models/clockwatch';
 import { bestOf, clockInterval, commitWaitFor, delayOf, offsetBounds, offsetOf, type NtpSample } from '@target/05-unreliable-clocks';
 
 const NB = 'notebooks/05-unreliable-clocks.ipynb';

@@ -19,7 +19,7 @@ import {
   vectorTick as refTick,
   type History,
   type HistoryConfig,
-} from '../../lib/logical';
+} from '../../lib/models/logical';
 import {
   concurrent,
   lamportOrder,

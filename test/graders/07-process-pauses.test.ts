@@ -1,12 +1,12 @@
 // Grader for exercises/07-process-pauses.ts. Run: npm run grade -- --only 07-process-pauses
 import { describe, expect, test } from 'vitest';
-import { acceptedWrites, formatVerdict, leaseGrants, noStaleTokenWrites, singleWriter } from '../../lib/checkers';
-import { lockingSystem, randomPauses } from '../../lib/lease';
-import { createRng } from '../../lib/random';
-import { createSim, type Sim } from '../../lib/sim';
-import type { Fault } from '../../lib/nemesis';
-import type { NodeContext } from '../../lib/node';
-import { formatTrace } from '../../lib/trace';
+import { acceptedWrites, formatVerdict, leaseGrants, noStaleTokenWrites, singleWriter } from '../../lib/checking/checkers';
+import { lockingSystem, randomPauses } from '../../lib/models/lease';
+import { createRng } from '../../lib/core/random';
+import { createSim, type Sim } from '../../lib/core/sim';
+import type { Fault } from '../../lib/core/nemesis';
+import type { NodeContext } from '../../lib/core/node';
+import { formatTrace } from '../../lib/core/trace';
 import { fencedStorage, tokenLockService } from '@target/07-process-pauses';
 
 const NB = 'notebooks/07-process-pauses.ipynb';

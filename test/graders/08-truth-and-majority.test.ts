@@ -1,9 +1,9 @@
 // Grader for exercises/08-truth-and-majority.ts. Run: npm run grade -- --only 08-truth-and-majority
 import { describe, expect, test } from 'vitest';
-import { electionCluster, ElectionConfigSchema, leadersOf, leaderships, partitionSchedule, termsWithTwoLeaders, type ElectionConfig } from '../../lib/election';
-import type { NodeContext } from '../../lib/node';
-import { createSim } from '../../lib/sim';
-import { eventsOf, type TraceEvent } from '../../lib/trace';
+import { electionCluster, ElectionConfigSchema, leadersOf, leaderships, partitionSchedule, termsWithTwoLeaders, type ElectionConfig } from '../../lib/models/election';
+import type { NodeContext } from '../../lib/core/node';
+import { createSim } from '../../lib/core/sim';
+import { eventsOf, type TraceEvent } from '../../lib/core/trace';
 import { castVote, hasMajority, quorumElection } from '@target/08-truth-and-majority';
 
 const NB = 'notebooks/08-truth-and-majority.ipynb';

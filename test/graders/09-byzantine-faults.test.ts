@@ -1,8 +1,8 @@
 // Grader for exercises/09-byzantine-faults.ts. Run: npm run grade -- --only 09-byzantine-faults
 import { describe, expect, test } from 'vitest';
-import { checkAgreement, randomScenario, strategy, type General, type Lie, type Order } from '../../lib/byzantine';
-import { corruptFrame, frame, openFrame, type ChecksumKind, type Frame } from '../../lib/corruption';
-import { createRng } from '../../lib/random';
+import { checkAgreement, randomScenario, strategy, type General, type Lie, type Order } from '../../lib/models/byzantine';
+import { corruptFrame, frame, openFrame, type ChecksumKind, type Frame } from '../../lib/models/corruption';
+import { createRng } from '../../lib/core/random';
 import { majority, om1, verifyFrame, FOUR_GENERALS } from '@target/09-byzantine-faults';
 
 type Sent = { path: string; to: General; value: Order; got: Order | null };

@@ -1,9 +1,9 @@
 // Grader for exercises/10-system-models.ts. Run: npm run grade -- --only 10-system-models
 import { describe, expect, test } from 'vitest';
-import { createRng } from '../../lib/random';
-import { createSim } from '../../lib/sim';
-import type { Fault } from '../../lib/nemesis';
-import { formatTrace, type TraceEvent } from '../../lib/trace';
+import { createRng } from '../../lib/core/random';
+import { createSim } from '../../lib/core/sim';
+import type { Fault } from '../../lib/core/nemesis';
+import { formatTrace, type TraceEvent } from '../../lib/core/trace';
 import { eventuallyLeader, noTwoLeadersInATerm } from '@target/10-system-models';
 
 const NB = 'notebooks/10-system-models.ipynb';

@@ -1,8 +1,8 @@
 // Grader for exercises/11-capstone.ts. Run: npm run grade -- --only 11-capstone
 import { describe, expect, test } from 'vitest';
-import { acceptedWrites, atMostOneLeaderPerTerm, formatVerdict, noStaleTokenWrites, type Verdict } from '../../lib/checkers';
-import { capstoneNemesis, capstoneVerdicts, noSharedTokens, runCapstone, type LockRules } from '../../lib/capstone';
-import type { Fault } from '../../lib/nemesis';
+import { acceptedWrites, atMostOneLeaderPerTerm, formatVerdict, noStaleTokenWrites, type Verdict } from '../../lib/checking/checkers';
+import { capstoneNemesis, capstoneVerdicts, noSharedTokens, runCapstone, type LockRules } from '../../lib/models/capstone';
+import type { Fault } from '../../lib/core/nemesis';
 import { nextToken, vote } from '@target/11-capstone';
 
 const NB = 'notebooks/11-capstone.ipynb';

@@ -10,9 +10,9 @@ import {
   randomScenario,
   strategy,
   STRATEGIES,
-} from '../../lib/byzantine';
-import { ConfigError } from '../../lib/config';
-import { eventsOf } from '../../lib/trace';
+} from '../../lib/models/byzantine';
+import { ConfigError } from '../../lib/core/config';
+import { eventsOf } from '../../lib/core/trace';
 
 const seeds = (n: number, from = 1) => Array.from({ length: n }, (_, i) => from + i);
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { acceptedWrites, atMostOneLeaderPerTerm, leaderNotes, noStaleTokenWrites } from '../../lib/checkers';
+import { acceptedWrites, atMostOneLeaderPerTerm, leaderNotes, noStaleTokenWrites } from '../../lib/checking/checkers';
 import {
   brokenRules,
   capstoneNemesis,
@@ -15,11 +15,11 @@ import {
   runCapstone,
   throughput,
   TERM_SPAN,
-} from '../../lib/capstone';
-import { ConfigError } from '../../lib/config';
-import type { Fault } from '../../lib/nemesis';
-import { shrink } from '../../lib/shrink';
-import type { TraceEvent } from '../../lib/trace';
+} from '../../lib/models/capstone';
+import { ConfigError } from '../../lib/core/config';
+import type { Fault } from '../../lib/core/nemesis';
+import { shrink } from '../../lib/checking/shrink';
+import type { TraceEvent } from '../../lib/core/trace';
 
 describe('a calm run', () => {
   test('does one replica become leader, and do both clients write with growing tokens?', () => {

@@ -12,10 +12,10 @@ import {
   singleWriter,
   staleWrites,
   type Verdict,
-} from '../../lib/checkers';
-import { ConfigError } from '../../lib/config';
-import { createSim } from '../../lib/sim';
-import type { TraceEvent } from '../../lib/trace';
+} from '../../lib/checking/checkers';
+import { ConfigError } from '../../lib/core/config';
+import { createSim } from '../../lib/core/sim';
+import type { TraceEvent } from '../../lib/core/trace';
 
 // Hand-made traces: only the events the checkers read (requests delivered to
 // the storage or the lock, and their replies), one ms apart.

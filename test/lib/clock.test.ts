@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { createClock } from '../../lib/clock';
-import { bestSample, ntpDelay, ntpOffset, withNtpSync, withTimeServer, type SyncRecord } from '../../lib/ntp';
+import { createClock } from '../../lib/core/clock';
+import { bestSample, ntpDelay, ntpOffset, withNtpSync, withTimeServer, type SyncRecord } from '../../lib/models/ntp';
 import { ConfigError, createSim, eventsOf } from '../../lib/index';
 
 /** A clock driven by a hand-moved true time. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { offsetSeries, probeNtp, watchOffsets } from '../../lib/clockwatch';
+import { offsetSeries, probeNtp, watchOffsets } from '../../lib/models/clockwatch';
 import { createSim, ntpDelay, ntpOffset } from '../../lib/index';
 
 describe('watching offsets', () => {

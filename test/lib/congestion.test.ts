@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { jainIndex, runBottleneck } from '../../lib/congestion';
+import { jainIndex, runBottleneck } from '../../lib/models/congestion';
 
 describe("Jain's fairness index", () => {
   test('1 when all are equal, 1/n when one gets everything', () => {

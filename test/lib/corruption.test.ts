@@ -13,11 +13,11 @@ import {
   sum8,
   withCorruption,
   type FrameReport,
-} from '../../lib/corruption';
-import { ConfigError } from '../../lib/config';
-import { createRng } from '../../lib/random';
-import { createSim } from '../../lib/sim';
-import { eventsOf } from '../../lib/trace';
+} from '../../lib/models/corruption';
+import { ConfigError } from '../../lib/core/config';
+import { createRng } from '../../lib/core/random';
+import { createSim } from '../../lib/core/sim';
+import { eventsOf } from '../../lib/core/trace';
 
 const bytesOf = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 const jsonValue = fc.jsonValue({ maxDepth: 2 }).filter((v) => JSON.stringify(v) !== undefined);

@@ -9,8 +9,8 @@ import {
   recordHeartbeats,
   replay,
   type Detector,
-} from '../../lib/detector';
-import { phiAccrualDetector } from '../../lib/phi';
+} from '../../lib/models/detector';
+import { phiAccrualDetector } from '../../lib/models/phi';
 
 /** 'server' beats every 100 ms to 'monitor', which runs `detector`; `nemesis` on top. */
 function live(seed: number, detector: () => Detector, nemesis: NemesisInput, until: number, network = {}) {

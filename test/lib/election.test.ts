@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ConfigError } from '../../lib/config';
+import { ConfigError } from '../../lib/core/config';
 import {
   decideVote,
   electionCluster,
@@ -13,11 +13,11 @@ import {
   termsWithTwoLeaders,
   type VoterState,
   type RequestVote,
-} from '../../lib/election';
-import type { NodeContext } from '../../lib/node';
-import { createRng } from '../../lib/random';
-import { createSim } from '../../lib/sim';
-import { eventsOf, type TraceEvent } from '../../lib/trace';
+} from '../../lib/models/election';
+import type { NodeContext } from '../../lib/core/node';
+import { createRng } from '../../lib/core/random';
+import { createSim } from '../../lib/core/sim';
+import { eventsOf, type TraceEvent } from '../../lib/core/trace';
 
 const notesOf = (trace: readonly TraceEvent[], node: string): string[] =>
   eventsOf(trace, 'note').filter((n) => n.node === node).map((n) => n.text);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { EventHeap } from '../../lib/heap';
+import { EventHeap } from '../../lib/core/heap';
 
 describe('EventHeap', () => {
   test('pops in (time, insertion order) for any sequence of pushes', () => {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { acceptedWrites, noStaleTokenWrites, singleWriter } from '../../lib/checkers';
-import { ConfigError } from '../../lib/config';
-import { lockingSystem, lockService, randomPauses, type AcquireReply, type RandomPausesConfig, type ReleaseReply } from '../../lib/lease';
-import { createRng } from '../../lib/random';
-import { createSim } from '../../lib/sim';
-import { storageNode, type StoredWrite, type WriteReply } from '../../lib/storage';
+import { acceptedWrites, noStaleTokenWrites, singleWriter } from '../../lib/checking/checkers';
+import { ConfigError } from '../../lib/core/config';
+import { lockingSystem, lockService, randomPauses, type AcquireReply, type RandomPausesConfig, type ReleaseReply } from '../../lib/models/lease';
+import { createRng } from '../../lib/core/random';
+import { createSim } from '../../lib/core/sim';
+import { storageNode, type StoredWrite, type WriteReply } from '../../lib/models/storage';
 
 // A fixed 1 ms network keeps these stories easy to follow.
 const fixed = () => createSim({ seed: 1, network: { latency: 1 } });

@@ -18,7 +18,7 @@ import {
   wallClock,
   checkHistory,
   type History,
-} from '../../lib/logical';
+} from '../../lib/models/logical';
 
 /** Random history configs: small enough to be quick, varied enough to find trouble. */
 const configs = fc.record({

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { ConfigError } from '../../lib';
-import { phi, phiAccrualDetector } from '../../lib/phi';
+import { phi, phiAccrualDetector } from '../../lib/models/phi';
 
 const model = { minStdDev: 1, acceptablePause: 0 };
 /** The textbook form, fine for moderate y: -log10(1 - logistic CDF). */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { TraceEvent } from '../../lib/trace';
+import type { TraceEvent } from '../../lib/core/trace';
 import {
   barChart,
   escapeScript,

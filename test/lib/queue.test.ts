@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, createSim } from '../../lib/index';
-import { createPort, mm1, mm1kDropProbability, runPath, runQueue, type PortTiming } from '../../lib/queue';
+import { createPort, mm1, mm1kDropProbability, runPath, runQueue, type PortTiming } from '../../lib/models/queue';
 
 /** Offer packets (at times, of sizes) to one port and record what happened to each. */
 function throughPort(capacity: number, rate: number, packets: Array<[number, number]>) {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError, createRng, distribution, meanOf, sample } from '../../lib';
-import { mean, percentile } from '../../lib/stats';
+import { mean, percentile } from '../../lib/core/stats';
 
 const draw = (input: Parameters<typeof distribution>[0], n = 20000, seed = 1) => {
   const d = distribution(input);

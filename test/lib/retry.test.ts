@@ -9,7 +9,7 @@ import {
   scheduleBackoff,
   type Backoff,
   type RetryOutcome,
-} from '../../lib/retry';
+} from '../../lib/models/retry';
 
 describe('retry policies', () => {
   test('defaults fill in, and a bad policy names every bad field', () => {

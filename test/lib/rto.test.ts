@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runRetries, timeoutFromSamples } from '../../lib/rto';
+import { runRetries, timeoutFromSamples } from '../../lib/models/rto';
 
 describe('retransmission timeouts under load', () => {
   test('a generous timeout never fires: every request completes once, nothing is wasted', () => {

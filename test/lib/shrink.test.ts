@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { Verdict } from '../../lib/checkers';
-import { ConfigError } from '../../lib/config';
-import { NemesisSchema, type Fault } from '../../lib/nemesis';
-import { createRng, type Seed } from '../../lib/random';
-import { formatReplay, randomFaults, shrink, type Scenario } from '../../lib/shrink';
-import { createSim } from '../../lib/sim';
-import { eventsOf, type TraceEvent } from '../../lib/trace';
+import type { Verdict } from '../../lib/checking/checkers';
+import { ConfigError } from '../../lib/core/config';
+import { NemesisSchema, type Fault } from '../../lib/core/nemesis';
+import { createRng, type Seed } from '../../lib/core/random';
+import { formatReplay, randomFaults, shrink, type Scenario } from '../../lib/checking/shrink';
+import { createSim } from '../../lib/core/sim';
+import { eventsOf, type TraceEvent } from '../../lib/core/trace';
 
 const NODES = ['a', 'b', 'c'];
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { byTimestamp, lwwApply, lwwExperiment, misorderings, type LwwState, type StampedWrite } from '../../lib/timestamps';
+import { byTimestamp, lwwApply, lwwExperiment, misorderings, type LwwState, type StampedWrite } from '../../lib/models/timestamps';
 import { ConfigError } from '../../lib/index';
 
 const w = (node: string, seq: number, timestamp: number, trueTime: number): StampedWrite => ({ node, seq, value: seq, timestamp, trueTime });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { createClock } from '../../lib/clock';
-import { clockInterval, commitExperiment, ntpInterval, trueTime, uncertaintyAfter } from '../../lib/truetime';
+import { createClock } from '../../lib/core/clock';
+import { clockInterval, commitExperiment, ntpInterval, trueTime, uncertaintyAfter } from '../../lib/models/truetime';
 import { ConfigError } from '../../lib/index';
 
 describe('intervals', () => {

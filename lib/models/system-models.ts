@@ -4,14 +4,14 @@
 // model is a function from a seed to concrete settings (a network config and
 // a nemesis schedule), so one protocol can be run under each and compared.
 import { z } from 'zod';
-import { nonNegative, parseConfig } from './config';
-import type { Fault } from './nemesis';
-import { pauseSchedule } from './nemesis';
-import type { NetworkConfigInput } from './network';
-import type { Program } from './node';
-import { createRng, DistributionSchema, sample, type Distribution, type Seed } from './random';
-import { leaderNotes } from './checkers';
-import type { NodeId, TraceEvent } from './trace';
+import { nonNegative, parseConfig } from '../core/config';
+import type { Fault } from '../core/nemesis';
+import { pauseSchedule } from '../core/nemesis';
+import type { NetworkConfigInput } from '../core/network';
+import type { Program } from '../core/node';
+import { createRng, DistributionSchema, sample, type Distribution, type Seed } from '../core/random';
+import { leaderNotes } from '../checking/checkers';
+import type { NodeId, TraceEvent } from '../core/trace';
 
 export const TIMING_MODELS = ['synchronous', 'partially synchronous', 'asynchronous'] as const;
 export type TimingModel = (typeof TIMING_MODELS)[number];

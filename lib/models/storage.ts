@@ -4,9 +4,9 @@
 // has the last word on whether a lease is still current. Everything it knows
 // is on its disk, so a crash and restart do not make it forget a token.
 import { z } from 'zod';
-import { parseConfig } from './config';
-import type { Message, Program } from './node';
-import type { NodeId } from './trace';
+import { parseConfig } from '../core/config';
+import type { Message, Program } from '../core/node';
+import type { NodeId } from '../core/trace';
 
 /** A write, sent with `ctx.call(storage, request, ...)`. `token`: the writer's fencing token, if it has one. */
 export type WriteRequest = { op: 'write'; key: string; value: unknown; token?: number };

@@ -7,14 +7,14 @@
 import { z } from 'zod';
 import type { Verdict } from './checkers';
 import { formatVerdict } from './checkers';
-import { nonNegative, parseConfig } from './config';
-import { NemesisSchema, type Fault } from './nemesis';
-import { DistributionSchema, sample, SeedSchema, type Rng, type Seed } from './random';
-import type { NodeId, TraceEvent } from './trace';
+import { nonNegative, parseConfig } from '../core/config';
+import { NemesisSchema, type Fault } from '../core/nemesis';
+import { DistributionSchema, sample, SeedSchema, type Rng, type Seed } from '../core/random';
+import type { NodeId, TraceEvent } from '../core/trace';
 
 /** A seeded experiment: build a world, apply `schedule`, run it until `until`, return the trace. */
 export type Scenario = (seed: Seed, schedule: Fault[], until: number) => readonly TraceEvent[];
-/** What must hold of every trace: a checker from lib/checkers.ts, or any function of the same shape. */
+/** What must hold of every trace: a checker from lib/checking/checkers.ts, or any function of the same shape. */
 export type Property = (trace: readonly TraceEvent[]) => Verdict;
 
 /** One accepted simplification, as data. */

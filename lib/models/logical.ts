@@ -12,12 +12,12 @@
 // Clocks here: wall (the baseline), Lamport, vector, hybrid logical (HLC).
 import type * as Plotly from 'plotly.js';
 import { z } from 'zod';
-import { ClockConfigSchema } from './clock';
-import { configFail, parseConfig, probability } from './config';
-import type { Message, NodeContext } from './node';
-import { DistributionSchema, SeedSchema, sample } from './random';
-import { createSim } from './sim';
-import type { NodeId, TraceEvent } from './trace';
+import { ClockConfigSchema } from '../core/clock';
+import { configFail, parseConfig, probability } from '../core/config';
+import type { Message, NodeContext } from '../core/node';
+import { DistributionSchema, SeedSchema, sample } from '../core/random';
+import { createSim } from '../core/sim';
+import type { NodeId, TraceEvent } from '../core/trace';
 
 // ---------------------------------------------------------------------------
 // Histories

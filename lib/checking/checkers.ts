@@ -5,11 +5,11 @@
 // liveness checkers (every request eventually answered) share one shape:
 // `(trace, options) => Verdict`.
 import { z } from 'zod';
-import { nonNegative, parseConfig } from './config';
-import { isGrant } from './lease';
-import { isRpcEnvelope } from './node';
-import { isWriteRequest, type WriteReply } from './storage';
-import { formatEvent, type NodeId, type TraceEvent } from './trace';
+import { nonNegative, parseConfig } from '../core/config';
+import { isGrant } from '../models/lease';
+import { isRpcEnvelope } from '../core/node';
+import { isWriteRequest, type WriteReply } from '../models/storage';
+import { formatEvent, type NodeId, type TraceEvent } from '../core/trace';
 
 export type Verdict = { ok: true; property?: string } | { ok: false; property: string; message: string; events: TraceEvent[] };
 export type Checker = (trace: readonly TraceEvent[]) => Verdict;

@@ -5,10 +5,10 @@
 // and shared by senders. Also: the M/M/1 formulas the measurements are
 // compared with, and two experiments (one port; a path of ports).
 import { z } from 'zod';
-import { parseConfig } from './config';
-import { createSim, type Sim } from './sim';
-import { DistributionSchema, meanOf, sample, SeedSchema, type Distribution, type Rng } from './random';
-import { mean, percentile } from './stats';
+import { parseConfig } from '../core/config';
+import { createSim, type Sim } from '../core/sim';
+import { DistributionSchema, meanOf, sample, SeedSchema, type Distribution, type Rng } from '../core/random';
+import { mean, percentile } from '../core/stats';
 
 /** What a port needs from the simulation: the time, and a way to act later. */
 export type Clock = Pick<Sim, 'now' | 'after'>;

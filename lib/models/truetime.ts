@@ -5,13 +5,13 @@
 // acknowledging it; any transaction that starts after the acknowledgment,
 // on any node, then gets a later timestamp. The price is ~2 × bound per commit.
 import { z } from 'zod';
-import type { NodeClock } from './clock';
-import { parseConfig } from './config';
+import type { NodeClock } from '../core/clock';
+import { parseConfig } from '../core/config';
 import type { NtpSample } from './ntp';
 import { ntpDelay, ntpOffset } from './ntp';
-import type { Program } from './node';
-import { DistributionSchema, SeedSchema, type DistributionInput } from './random';
-import { createSim, type Sim } from './sim';
+import type { Program } from '../core/node';
+import { DistributionSchema, SeedSchema, type DistributionInput } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
 
 /** True time lies in [earliest, latest]. */
 export type ClockInterval = { earliest: number; latest: number };

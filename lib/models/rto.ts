@@ -5,11 +5,11 @@
 // queued is *spurious*: its retransmission only adds load to the queue that
 // made it late.
 import { z } from 'zod';
-import { parseConfig } from './config';
+import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { createSim } from './sim';
-import { DistributionSchema, meanOf, SeedSchema, sample, type Distribution } from './random';
-import { mean, percentile } from './stats';
+import { createSim } from '../core/sim';
+import { DistributionSchema, meanOf, SeedSchema, sample, type Distribution } from '../core/random';
+import { mean, percentile } from '../core/stats';
 
 export const RetryExperimentSchema = z
   .object({

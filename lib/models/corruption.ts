@@ -8,12 +8,12 @@
 //   const p = withCorruption(receiverProgram, { bitErrorRate: 1e-3, checksum: 'crc32' });
 //   corruptionExperiment({ seed: 1, messages: 2000, bitErrorRate: 1e-3, checksum: 'sum8' })
 import { z } from 'zod';
-import { parseConfig, probability } from './config';
-import type { Message, Program } from './node';
-import type { Rng } from './random';
-import { SeedSchema } from './random';
-import { createSim } from './sim';
-import type { NodeId } from './trace';
+import { parseConfig, probability } from '../core/config';
+import type { Message, Program } from '../core/node';
+import type { Rng } from '../core/random';
+import { SeedSchema } from '../core/random';
+import { createSim } from '../core/sim';
+import type { NodeId } from '../core/trace';
 
 /** No checksum; an 8-bit sum of the bytes (weak); CRC-32 as in Ethernet, zip and PNG (strong). */
 export type ChecksumKind = 'none' | 'sum8' | 'crc32';

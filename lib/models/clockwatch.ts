@@ -3,12 +3,12 @@
 // over a run, and NTP exchanges recorded together with the one-way delays and
 // the true offset that the four timestamps are trying to estimate.
 import { z } from 'zod';
-import { ClockConfigSchema, type ClockConfig } from './clock';
-import { parseConfig } from './config';
-import { DistributionSchema, SeedSchema, type DistributionInput } from './random';
+import { ClockConfigSchema, type ClockConfig } from '../core/clock';
+import { parseConfig } from '../core/config';
+import { DistributionSchema, SeedSchema, type DistributionInput } from '../core/random';
 import type { NtpSample } from './ntp';
-import { createSim, type Sim } from './sim';
-import type { NodeId } from './trace';
+import { createSim, type Sim } from '../core/sim';
+import type { NodeId } from '../core/trace';
 
 /** One node's wall clock minus true time, at a true time. */
 export type OffsetSample = { time: number; node: NodeId; offset: number };

@@ -6,14 +6,14 @@
 // than the lease: it then writes believing it still holds a lock that the
 // service has long since given to someone else.
 import { z } from 'zod';
-import { parseConfig } from './config';
-import { pauseSchedule, type Fault } from './nemesis';
-import { NetworkConfigSchema } from './network';
-import type { Program } from './node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from './random';
-import { createSim, type Sim } from './sim';
+import { parseConfig } from '../core/config';
+import { pauseSchedule, type Fault } from '../core/nemesis';
+import { NetworkConfigSchema } from '../core/network';
+import type { Program } from '../core/node';
+import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
-import type { NodeId } from './trace';
+import type { NodeId } from '../core/trace';
 
 // ---------------------------------------------------------------------------
 // The protocol, as data. Both requests go through `ctx.call(lockService, ...)`.

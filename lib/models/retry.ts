@@ -5,9 +5,9 @@
 // request body on every attempt, so a server can recognise a retry by the id
 // inside it (idempotency, lesson 02).
 import { z } from 'zod';
-import { nonNegative, parseConfig } from './config';
-import type { CallResult, NodeContext } from './node';
-import type { NodeId } from './trace';
+import { nonNegative, parseConfig } from '../core/config';
+import type { CallResult, NodeContext } from '../core/node';
+import type { NodeId } from '../core/trace';
 
 /**
  * How the wait before retry n (n = 0, 1, ...) is drawn, with

@@ -14,17 +14,17 @@
 // tokens out again (GitHub's 2012 incident: a promoted MySQL follower reused
 // auto-increment ids its old leader had already issued).
 import { z } from 'zod';
-import { acceptedWrites, atMostOneLeaderPerTerm, eventuallyAnswered, leaderNotes, leaseGrants, noStaleTokenWrites, type LeaseGrant, type Verdict } from './checkers';
-import { parseConfig } from './config';
+import { acceptedWrites, atMostOneLeaderPerTerm, eventuallyAnswered, leaderNotes, leaseGrants, noStaleTokenWrites, type LeaseGrant, type Verdict } from '../checking/checkers';
+import { parseConfig } from '../core/config';
 import type { Grant } from './lease';
-import { pauseSchedule, type Fault } from './nemesis';
-import { NetworkConfigSchema } from './network';
-import type { NodeContext, Program } from './node';
+import { pauseSchedule, type Fault } from '../core/nemesis';
+import { NetworkConfigSchema } from '../core/network';
+import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
-import { createRng, DistributionSchema, sample, SeedSchema, type Seed } from './random';
-import { createSim, type Sim } from './sim';
+import { createRng, DistributionSchema, sample, SeedSchema, type Seed } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
-import { eventsOf, formatEvent, type NodeId, type TraceEvent } from './trace';
+import { eventsOf, formatEvent, type NodeId, type TraceEvent } from '../core/trace';
 
 // ---------------------------------------------------------------------------
 // The rules that make or break it.
@@ -559,7 +559,7 @@ export function capstoneScenario(config: Omit<CapstoneConfig, 'seed'> = {}, rule
 }
 
 // ---------------------------------------------------------------------------
-// Checkers (same Verdict shape as lib/checkers.ts).
+// Checkers (same Verdict shape as lib/checking/checkers.ts).
 
 /**
  * No fencing token in two different clients' accepted writes. The fenced

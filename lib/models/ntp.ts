@@ -3,10 +3,10 @@
 // the round-trip delay. The offset estimate is off by at most half the
 // round trip, and exactly that much if the two directions are asymmetric.
 import { z } from 'zod';
-import { DEFAULT_SLEW_PPM, MAX_DRIFT_PPM } from './clock';
-import { parseConfig } from './config';
-import type { Handlers, Program } from './node';
-import type { NodeId } from './trace';
+import { DEFAULT_SLEW_PPM, MAX_DRIFT_PPM } from '../core/clock';
+import { parseConfig } from '../core/config';
+import type { Handlers, Program } from '../core/node';
+import type { NodeId } from '../core/trace';
 
 /**
  * One exchange. t1: client sends (client clock); t2: server receives and

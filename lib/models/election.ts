@@ -12,13 +12,13 @@
 // words (checkers parse them): `leader term=N` when it becomes leader of term
 // N, `follower term=N` when it steps down or adopts a newer term N.
 import { z } from 'zod';
-import { parseConfig, probability } from './config';
-import type { Fault } from './nemesis';
-import { NetworkConfigSchema } from './network';
-import type { Handlers, Message, NodeContext, Program } from './node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from './random';
-import { createSim, type Sim } from './sim';
-import type { NodeId, TraceEvent } from './trace';
+import { parseConfig, probability } from '../core/config';
+import type { Fault } from '../core/nemesis';
+import { NetworkConfigSchema } from '../core/network';
+import type { Handlers, Message, NodeContext, Program } from '../core/node';
+import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
+import type { NodeId, TraceEvent } from '../core/trace';
 
 // ---------------------------------------------------------------------------
 // The protocol, as data. Every message is a plain `ctx.send` (no rpc): a vote

@@ -12,7 +12,7 @@
 //     CDF(y) ≈ 1 / (1 + exp(-y (1.5976 + 0.070566 y²))),   y = (elapsed - mean) / sd
 // (accurate to ~1e-4 absolute; no erf needed).
 import { z } from 'zod';
-import { parseConfig } from './config';
+import { parseConfig } from '../core/config';
 import type { Detector } from './detector';
 
 export const PhiConfigSchema = z

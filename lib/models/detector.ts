@@ -9,13 +9,13 @@
 // never the time of day: a wall clock stepped forward by NTP would make every
 // node look dead at once, and one stepped back would hide a real crash.
 import { z } from 'zod';
-import { parseConfig } from './config';
-import { NemesisSchema, pauseSchedule, type NemesisInput } from './nemesis';
-import { NetworkConfigSchema } from './network';
-import type { NodeContext, Program } from './node';
-import { createRng, DistributionSchema, sample, SeedSchema } from './random';
-import { createSim } from './sim';
-import type { NodeId } from './trace';
+import { parseConfig } from '../core/config';
+import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
+import { NetworkConfigSchema } from '../core/network';
+import type { NodeContext, Program } from '../core/node';
+import { createRng, DistributionSchema, sample, SeedSchema } from '../core/random';
+import { createSim } from '../core/sim';
+import type { NodeId } from '../core/trace';
 
 // ---------------------------------------------------------------------------
 // Types

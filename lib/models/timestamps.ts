@@ -4,11 +4,11 @@
 // the highest one, both trust clocks that disagree. Checkers return what went
 // wrong as data: which adjacent events the log swapped, which writes LWW dropped.
 import { z } from 'zod';
-import { parseConfig } from './config';
-import type { Program } from './node';
-import { SeedSchema } from './random';
-import { createSim, type Sim } from './sim';
-import type { NodeId } from './trace';
+import { parseConfig } from '../core/config';
+import type { Program } from '../core/node';
+import { SeedSchema } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
+import type { NodeId } from '../core/trace';
 
 /** A write as the store saw it. `trueTime` is when it happened; `timestamp` is what its node's clock said. */
 export type StampedWrite = { node: NodeId; seq: number; value: unknown; timestamp: number; trueTime: number };

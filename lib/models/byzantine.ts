@@ -9,9 +9,9 @@
 // paper as a pure function, and `byzantineSim`, the same exchange as messages
 // on the simulator (for space-time diagrams).
 import { z } from 'zod';
-import { configFail, parseConfig } from './config';
-import { createRng, SeedSchema, type Seed } from './random';
-import { createSim, type Sim } from './sim';
+import { configFail, parseConfig } from '../core/config';
+import { createRng, SeedSchema, type Seed } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
 
 export type Order = 'attack' | 'retreat';
 export const ORDERS: readonly Order[] = ['attack', 'retreat'];

@@ -6,10 +6,10 @@
 // a lost packet simply goes out again in a later one, so what counts is
 // packets delivered.
 import { z } from 'zod';
-import { parseConfig } from './config';
+import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { createSim } from './sim';
-import { DistributionSchema, sample, SeedSchema, type Distribution } from './random';
+import { createSim } from '../core/sim';
+import { DistributionSchema, sample, SeedSchema, type Distribution } from '../core/random';
 
 export const SenderSchema = z.discriminatedUnion('kind', [
   z
