@@ -29,7 +29,7 @@ export const SimConfigSchema = z
       .default(true),
     limits: z
       .object({
-        /** Events one `run` call may handle before it fails (default: 1 million with a full trace, which then still fits in memory; 20 million otherwise). */
+        /** Events one `run` call may handle before it fails (default: 3 million with a full trace, which then still fits in memory; 20 million otherwise). */
         events: z.number().int().min(1).optional(),
         /** Events in a row at one virtual time before the run fails: time has stopped (a zero-delay loop). */
         sameTime: z.number().int().min(1).default(200_000),
@@ -62,8 +62,8 @@ export type RunResult = {
 
 // A run fails after this many events, so a heartbeat that never ends (with
 // `until: 1e308`, or no bound at all) cannot hang or exhaust memory. A full
-// trace keeps every event: a million of them is a few hundred MB.
-const EVENT_LIMIT_TRACED = 1_000_000;
+// trace keeps every event: three million of them take about a GB.
+const EVENT_LIMIT_TRACED = 3_000_000;
 const EVENT_LIMIT_UNTRACED = 20_000_000;
 
 export interface Sim {
