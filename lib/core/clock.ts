@@ -77,6 +77,8 @@ export function createClock(config: ClockConfig, now: () => number, what = 'cloc
     step(delta) {
       if (!Number.isFinite(delta)) throw new Error(`${what}: step must be a finite number of ms, got ${delta}`);
       advance();
+      // Two huge steps would overflow: the clock would read Infinity, and every later reading NaN.
+      if (!Number.isFinite(wall + delta)) throw new Error(`${what}: a step of ${delta} ms would take the clock (now ${wall} ms) past the largest number`);
       wall += delta;
     },
     slew(delta, ratePpm = DEFAULT_SLEW_PPM) {

@@ -64,6 +64,25 @@ export type Program = (ctx: NodeContext) => Handlers | void;
 
 export type NodeStatus = 'running' | 'paused' | 'crashed';
 
+const NEEDS = Symbol('faultline.needs');
+/** A node name a program will talk to, with the config path it came from (e.g. `monitor.watch`). */
+export type NodeRef = readonly [node: NodeId, path: string];
+
+/**
+ * Declare the nodes `program` talks to (peers, servers, the node it
+ * watches), so a misspelt name is a ConfigError when the run starts rather
+ * than at the first send. Returns `program` itself.
+ */
+export function needsNodes<P extends Program>(program: P, refs: readonly NodeRef[]): P {
+  (program as unknown as Record<symbol, readonly NodeRef[]>)[NEEDS] = refs;
+  return program;
+}
+
+/** The nodes a program declared with `needsNodes`. */
+export function neededNodes(program: Program): readonly NodeRef[] {
+  return (program as unknown as Record<symbol, readonly NodeRef[] | undefined>)[NEEDS] ?? [];
+}
+
 /** Envelope for request/response traffic, visible in the trace. */
 export type RpcEnvelope = { rpc: 'request' | 'reply'; call: number; body: unknown };
 
@@ -82,6 +101,8 @@ export interface Nodes {
   clock(id: NodeId): NodeClock;
   has(id: NodeId): boolean;
   ids(): NodeId[];
+  /** The program `id` runs. */
+  program(id: NodeId): Program;
   status(id: NodeId): NodeStatus;
   crash(id: NodeId): void;
   restart(id: NodeId): void;
@@ -278,6 +299,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     has: (id) => procs.has(id),
     clock: (id) => get(id, `clock(${id})`).ctx.clock,
     ids: () => [...procs.keys()],
+    program: (id) => get(id, `program(${id})`).program,
     status: (id) => get(id, `status(${id})`).status,
     crash(id) {
       const p = get(id, `crash(${id})`);

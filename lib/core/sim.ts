@@ -5,7 +5,7 @@ import { configFail, parseConfig, SimulationError } from './config';
 import { NemesisSchema, nodesOf, type Fault, type NemesisInput } from './nemesis';
 import { createNetwork, NetworkConfigSchema, type Link, type LinkPatch } from './network';
 import type { NodeClock } from './clock';
-import { createNodes, type NodeOptions, type NodeStatus, type Program } from './node';
+import { createNodes, neededNodes, type NodeOptions, type NodeStatus, type Program } from './node';
 import { createRng, SeedSchema, type Rng, type Seed } from './random';
 import type { NodeId, TraceEvent } from './trace';
 import { createWorld, describeJob } from './world';
@@ -123,6 +123,7 @@ export function createSim(config: SimConfig): Sim {
   };
   const network = createNetwork({ world, config: cfg.network, checkNode, arrive: (m) => nodes.arrive(m) });
   let linksChecked = false;
+  let programsChecked = 0; // nodes whose declared peers exist
 
   const groupsOf = (groups: NodeId[][], path: string): NodeId[][] => {
     if (!Array.isArray(groups) || groups.length === 0 || groups.some((g) => !Array.isArray(g))) {
@@ -240,6 +241,12 @@ export function createSim(config: SimConfig): Sim {
           checkNode(l.to, `config.network.links[${i}].to`);
         });
         linksChecked = true;
+      }
+      // Names that programs declared (peers, servers, watched nodes), for nodes added since the last run.
+      const ids = nodes.ids();
+      for (; programsChecked < ids.length; programsChecked++) {
+        const id = ids[programsChecked]!;
+        for (const [n, path] of neededNodes(nodes.program(id))) checkNode(n, `nodes.${id}.${path}`);
       }
       const limit = maxEvents ?? Infinity;
       const queue = world.queue;
