@@ -78,7 +78,14 @@ export function shrink(scenario: Scenario, property: Property, options: ShrinkOp
   let runs = 0;
   const judge = (schedule: Fault[], until: number): Verdict => {
     runs++;
-    return property(scenario(o.seed, schedule, until));
+    const v = property(scenario(o.seed, schedule, until)) as unknown;
+    if (typeof v !== 'object' || v === null || typeof (v as { ok?: unknown }).ok !== 'boolean') {
+      throw new Error(
+        `shrink: the property must return a verdict ({ ok: true } or { ok: false, ... }, as the checkers do), got ${v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v)}: ` +
+          `wrap a boolean test as (trace) => (test(trace) ? { ok: true } : { ok: false, property: 'my property', message: 'it failed', events: [] })`,
+      );
+    }
+    return v as Verdict;
   };
   let schedule = [...o.schedule];
   let until = o.until;
@@ -92,7 +99,8 @@ export function shrink(scenario: Scenario, property: Property, options: ShrinkOp
     let v: Verdict;
     try {
       v = judge(candidate, length);
-    } catch {
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('shrink: the property')) throw e;
       return false; // a candidate the scenario rejects (say, a restart left without its crash) is not a smaller failure
     }
     if (!fails(v)) return false;

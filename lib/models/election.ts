@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { NetworkConfigSchema } from '../core/network';
-import type { Handlers, Message, NodeContext, Program } from '../core/node';
+import { needsNodes, type Handlers, type Message, type NodeContext, type NodeRef, type Program } from '../core/node';
 import { DistributionSchema, sample, SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
@@ -128,7 +128,7 @@ export type Role = 'follower' | 'candidate' | 'leader';
 export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks = {}): Program {
   const cfg = parseConfig(ElectionConfigSchema, config, 'election config', 'election');
   const size = cfg.peers.length;
-  return (ctx) => {
+  return needsNodes((ctx) => {
     if (!cfg.peers.includes(ctx.id)) throw new Error(`electionNode on ${ctx.id}: peers must include the node itself (peers: ${cfg.peers.join(', ')})`);
     const others = cfg.peers.filter((p) => p !== ctx.id);
 
@@ -266,7 +266,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
         }
       },
     };
-  };
+  }, cfg.peers.map((p, i): NodeRef => [p, `election.peers[${i}]`]));
 }
 
 // ---------------------------------------------------------------------------

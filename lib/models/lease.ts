@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { NetworkConfigSchema } from '../core/network';
-import type { Program } from '../core/node';
+import { needsNodes, type Program } from '../core/node';
 import { SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
@@ -125,7 +125,7 @@ export type LeaseClientConfig = z.input<typeof LeaseClientSchema>;
  */
 export function leaseClient(config: LeaseClientConfig = {}): Program {
   const cfg = parseConfig(LeaseClientSchema, config, 'lease client config', 'client');
-  return (ctx) => {
+  return needsNodes((ctx) => {
     let round = 1;
     const mono = (): number => ctx.clock.monotonic();
     const fmt = (ms: number): string => `${Math.round(ms)} ms`;
@@ -179,7 +179,7 @@ export function leaseClient(config: LeaseClientConfig = {}): Program {
     };
 
     if (round <= cfg.rounds) ctx.setTimer(cfg.startAt, acquire, 'start');
-  };
+  }, [[cfg.lockService, 'client.lockService'], [cfg.storage, 'client.storage']]);
 }
 
 // ---------------------------------------------------------------------------
