@@ -122,7 +122,7 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
       return copyPayload(body);
     } catch (e) {
       if (!(e instanceof PayloadError)) throw e;
-      throw new SimulationError(`message ${from} -> ${to}, ${e.field}`, `cannot send this message: ${e.message}`, world.now);
+      throw new SimulationError(`message ${from} -> ${to}, ${e.field}`, `cannot send this message: ${e.problem}`, world.now);
     }
   };
 

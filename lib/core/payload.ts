@@ -6,10 +6,12 @@
 /** Why a payload cannot be sent, and where in it: `field` is e.g. `body.votes[2].cb`. */
 export class PayloadError extends Error {
   readonly field: string;
+  readonly problem: string;
   constructor(field: string, problem: string) {
     super(`${problem} at ${field}`);
     this.name = 'PayloadError';
     this.field = field;
+    this.problem = problem;
   }
 }
 

@@ -32,10 +32,10 @@ export const SimConfigSchema = z
         /** Events one `run` call may handle before it fails (default: 3 million with a full trace, which then still fits in memory; 20 million otherwise). */
         events: z.number().int().min(1).optional(),
         /** Events in a row at one virtual time before the run fails: time has stopped (a zero-delay loop). */
-        sameTime: z.number().int().min(1).default(200_000),
+        sameTime: z.number().int().min(1).default(50_000),
       })
       .strict()
-      .default({ sameTime: 200_000 }),
+      .default({ sameTime: 50_000 }),
   })
   .strict();
 
