@@ -314,7 +314,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     },
     restart(id) {
       const p = get(id, `restart(${id})`);
-      if (p.status !== 'crashed') throw new Error(`cannot restart '${id}': it is ${p.status}, not crashed`);
+      if (p.status !== 'crashed') throw new SimulationError(`restart(${id})`, `cannot restart '${id}': it is ${p.status}, not crashed`, world.now);
       p.status = 'running';
       p.incarnation++;
       world.record({ type: 'restart', time: world.now, node: id });
