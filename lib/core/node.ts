@@ -163,8 +163,13 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
   const isAsync = (f: unknown): boolean => typeof f === 'function' && f.constructor?.name === 'AsyncFunction';
   /** Fail on a handler that returned a Promise: its work (and its errors) would escape the run. */
   const checkResult = (p: Proc, handler: string, result: unknown): void => {
-    if (result !== undefined && isThenable(result)) fail(p, `.${handler}`, `${handler} returned a Promise: ${ASYNC}`);
+    if (result !== undefined && isThenable(result)) {
+      quiet(result);
+      fail(p, `.${handler}`, `${handler} returned a Promise: ${ASYNC}`);
+    }
   };
+  /** The run fails now, with a path; the Promise's own rejection must not surface later, after `run` returned. */
+  const quiet = (promise: unknown): void => void (promise as PromiseLike<unknown>).then(undefined, () => {});
 
   /** Run `work` on `p` now, later (if paused), or never (if crashed or reincarnated). */
   const onNode = (p: Proc, incarnation: number, work: () => void, onLost?: () => void): void => {
@@ -182,7 +187,10 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     p.calls.clear();
     p.held = [];
     const handlers = p.program(p.ctx) as unknown;
-    if (isThenable(handlers)) fail(p, '.program', `the program returned a Promise: ${ASYNC}`);
+    if (isThenable(handlers)) {
+      quiet(handlers);
+      fail(p, '.program', `the program returned a Promise: ${ASYNC}`);
+    }
     if (handlers !== undefined && handlers !== null && typeof handlers !== 'object') {
       fail(p, '.program', `a program returns its handlers ({ onMessage, onRequest }) or nothing, not a ${typeof handlers}`);
     }
