@@ -8,13 +8,18 @@ export { FaultSchema, NemesisSchema, PauseScheduleSchema, pauseSchedule } from '
 export type { Fault, NemesisInput, PauseScheduleConfig } from './core/nemesis';
 export { createRng, distribution, sample, meanOf, describe as describeDistribution, DistributionSchema, SeedSchema } from './core/random';
 export type { Rng, Seed, Distribution, DistributionInput } from './core/random';
-export { eventsOf, formatEvent, formatTrace } from './core/trace';
+export { eventsOf, formatEvent, formatTrace, truncatedCount } from './core/trace';
 export type { TraceEvent, TraceEventType, NodeId, DropReason } from './core/trace';
 export { createClock, ClockConfigSchema, MAX_DRIFT_PPM, DEFAULT_SLEW_PPM } from './core/clock';
 export type { ClockConfig, NodeClock } from './core/clock';
 export { ntpOffset, ntpDelay, bestSample, withNtpSync, withTimeServer, NtpSyncSchema } from './models/ntp';
 export type { NtpSample, NtpSyncConfig, SyncRecord } from './models/ntp';
-export { ConfigError, parseConfig } from './core/config';
+export { ConfigError, SimulationError, parseConfig } from './core/config';
+export { needsNodes, neededNodes } from './core/node';
+export type { NodeRef } from './core/node';
+export { MAX_SCHEDULE_FAULTS } from './core/schedules';
+export { PayloadError } from './core/payload';
+export type { TraceOptions } from './core/world';
 export { mean, percentile, stddev, histogram, range } from './core/stats';
 
 // Lesson modules: retries (02), failure detectors (03), clocks seen from outside,

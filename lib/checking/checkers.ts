@@ -9,9 +9,18 @@ import { nonNegative, parseConfig } from '../core/config';
 import { isGrant } from '../models/lease';
 import { isRpcEnvelope } from '../core/node';
 import { isWriteRequest, type WriteReply } from '../models/storage';
-import { formatEvent, type NodeId, type TraceEvent } from '../core/trace';
+import { formatEvent, truncatedCount, type NodeId, type TraceEvent } from '../core/trace';
 
-export type Verdict = { ok: true; property?: string } | { ok: false; property: string; message: string; events: TraceEvent[] };
+export type Verdict = ({ ok: true; property?: string } | { ok: false; property: string; message: string; events: TraceEvent[] }) & {
+  /** Set when the trace was bounded (`trace: { limit }`): this many earlier events were not checked. */
+  truncated?: number;
+};
+
+/** A verdict on a bounded trace says so: a pass on the last N events is not a pass on the run. */
+function noteTruncation(trace: readonly TraceEvent[], v: Verdict): Verdict {
+  const dropped = truncatedCount(trace);
+  return dropped > 0 ? { ...v, truncated: dropped } : v;
+}
 export type Checker = (trace: readonly TraceEvent[]) => Verdict;
 
 type Deliver = Extract<TraceEvent, { type: 'deliver' }>;
@@ -87,6 +96,10 @@ export function staleWrites(writes: readonly AcceptedWrite[]): Array<{ write: Ac
  * acknowledgements in the trace.
  */
 export function noStaleTokenWrites(trace: readonly TraceEvent[], opts: { storage?: NodeId } = {}): Verdict {
+  return noteTruncation(trace, noStaleTokenWritesOn(trace, opts));
+}
+
+function noStaleTokenWritesOn(trace: readonly TraceEvent[], opts: { storage?: NodeId }): Verdict {
   const property = 'noStaleTokenWrites';
   const [first] = staleWrites(acceptedWrites(trace, opts.storage));
   if (!first) return { ok: true, property };
@@ -110,6 +123,10 @@ export function noStaleTokenWrites(trace: readonly TraceEvent[], opts: { storage
  * A write's lease is its client's latest grant before the write was sent.
  */
 export function singleWriter(trace: readonly TraceEvent[], opts: { storage?: NodeId; lockService?: NodeId } = {}): Verdict {
+  return noteTruncation(trace, singleWriterOn(trace, opts));
+}
+
+function singleWriterOn(trace: readonly TraceEvent[], opts: { storage?: NodeId; lockService?: NodeId }): Verdict {
   const property = 'singleWriter';
   const grants = leaseGrants(trace, opts.lockService);
   const leaseOf = (w: AcceptedWrite): LeaseGrant | undefined => {
@@ -166,6 +183,10 @@ export function leaderNotes(trace: readonly TraceEvent[]): LeadershipNote[] {
  * first conflicting one.
  */
 export function atMostOneLeaderPerTerm(trace: readonly TraceEvent[]): Verdict {
+  return noteTruncation(trace, atMostOneLeaderPerTermOn(trace));
+}
+
+function atMostOneLeaderPerTermOn(trace: readonly TraceEvent[]): Verdict {
   const property = 'atMostOneLeaderPerTerm';
   const first = new Map<number, LeadershipNote>();
   for (const n of leaderNotes(trace)) {
@@ -210,6 +231,10 @@ export type EventuallyAnsweredOptions = z.input<typeof EventuallyAnsweredSchema>
  * there was one.
  */
 export function eventuallyAnswered(trace: readonly TraceEvent[], options: EventuallyAnsweredOptions): Verdict {
+  return noteTruncation(trace, eventuallyAnsweredOn(trace, options));
+}
+
+function eventuallyAnsweredOn(trace: readonly TraceEvent[], options: EventuallyAnsweredOptions): Verdict {
   const property = 'eventuallyAnswered';
   const o = parseConfig(EventuallyAnsweredSchema, options, 'eventuallyAnswered options', 'options');
   const clients = o.client === undefined ? undefined : new Set([o.client].flat());
@@ -255,10 +280,11 @@ export function checkAll(trace: readonly TraceEvent[], checkers: readonly Checke
 
 /** A verdict as text: `✓ property` or `✗ property: message` with its events, one per line. */
 export function formatVerdict(v: Verdict): string {
-  if (v.ok) return `✓ ${v.property ?? 'ok'}`;
+  const partial = v.truncated ? ` (on a truncated trace: its first ${v.truncated} events were not kept, so not checked)` : '';
+  if (v.ok) return `✓ ${v.property ?? 'ok'}${partial}`;
   // A cast, not narrowing: notebooks compile without strictNullChecks, where `ok: true | false` does not narrow.
   const bad = v as Extract<Verdict, { ok: false }>;
-  return [`✗ ${bad.property}: ${bad.message}`, ...bad.events.map((e) => `  ${formatEvent(e)}`)].join('\n');
+  return [`✗ ${bad.property}: ${bad.message}${partial}`, ...bad.events.map((e) => `  ${formatEvent(e)}`)].join('\n');
 }
 
 const t = (ms: number): string => `${Number(ms.toFixed(1))}`;

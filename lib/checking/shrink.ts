@@ -9,8 +9,8 @@ import type { Verdict } from './checkers';
 import { formatVerdict } from './checkers';
 import { nonNegative, parseConfig } from '../core/config';
 import { NemesisSchema, type Fault } from '../core/nemesis';
-import { DistributionSchema, sample, SeedSchema, type Rng, type Seed } from '../core/random';
-import type { NodeId, TraceEvent } from '../core/trace';
+import { SeedSchema, type Seed } from '../core/random';
+import type { TraceEvent } from '../core/trace';
 
 /** A seeded experiment: build a world, apply `schedule`, run it until `until`, return the trace. */
 export type Scenario = (seed: Seed, schedule: Fault[], until: number) => readonly TraceEvent[];
@@ -78,7 +78,14 @@ export function shrink(scenario: Scenario, property: Property, options: ShrinkOp
   let runs = 0;
   const judge = (schedule: Fault[], until: number): Verdict => {
     runs++;
-    return property(scenario(o.seed, schedule, until));
+    const v = property(scenario(o.seed, schedule, until)) as unknown;
+    if (typeof v !== 'object' || v === null || typeof (v as { ok?: unknown }).ok !== 'boolean') {
+      throw new Error(
+        `shrink: the property must return a verdict ({ ok: true } or { ok: false, ... }, as the checkers do), got ${v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v)}: ` +
+          `wrap a boolean test as (trace) => (test(trace) ? { ok: true } : { ok: false, property: 'my property', message: 'it failed', events: [] })`,
+      );
+    }
+    return v as Verdict;
   };
   let schedule = [...o.schedule];
   let until = o.until;
@@ -92,7 +99,8 @@ export function shrink(scenario: Scenario, property: Property, options: ShrinkOp
     let v: Verdict;
     try {
       v = judge(candidate, length);
-    } catch {
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('shrink: the property')) throw e;
       return false; // a candidate the scenario rejects (say, a restart left without its crash) is not a smaller failure
     }
     if (!fails(v)) return false;
@@ -143,61 +151,5 @@ export function formatReplay(r: ShrinkResult): string {
   ].join('\n');
 }
 
-export const RandomFaultsSchema = z
-  .object({
-    nodes: z.array(z.string().min(1)).min(2),
-    /** Faults start in [from, until). */
-    from: nonNegative().default(0),
-    until: z.number().gt(0),
-    // Enough to break a fragile protocol in a few seconds, few enough to read.
-    count: z.number().int().min(0).default(8),
-    // Crash-recovery, stop-the-world pauses and two-sided partitions: the faults of lessons 01-07.
-    kinds: z.array(z.enum(['crash', 'pause', 'partition'])).min(1).default(['crash', 'pause', 'partition']),
-    // How long a node stays down, paused or cut off, in ms: around a few election timeouts.
-    length: DistributionSchema.default({ kind: 'uniform', min: 20, max: 400 }),
-  })
-  .strict()
-  .refine((c) => c.until > c.from, { message: 'until must be after from', path: ['until'] });
-export type RandomFaultsConfig = z.input<typeof RandomFaultsSchema>;
-
-/**
- * A random fault schedule, as data: `count` faults, each a crash followed by a
- * restart, a pause that resumes by itself, or a partition into two random
- * sides followed by a heal. Sorted by time; same rng, same schedule.
- */
-export function randomFaults(rng: Rng, config: RandomFaultsConfig): Fault[] {
-  const c = parseConfig(RandomFaultsSchema, config, 'random faults', 'faults');
-  const out: Fault[] = [];
-  const down = new Map<NodeId, Array<[number, number]>>(); // each node's crash windows
-  for (let i = 0; i < c.count; i++) {
-    const at = round(rng.uniform(c.from, c.until));
-    const length = Math.max(1, round(sample(c.length, rng)));
-    const kind = rng.pick(c.kinds);
-    const node = rng.pick(c.nodes);
-    const windows = down.get(node) ?? [];
-    // Overlapping crashes of one node would restart a running node; a pause stands in for the second.
-    const overlaps = windows.some(([s, e]) => at <= e && s <= at + length);
-    if (kind === 'crash' && !overlaps) {
-      down.set(node, [...windows, [at, at + length]]);
-      out.push({ at, fault: 'crash', node }, { at: round(at + length), fault: 'restart', node });
-    } else if (kind !== 'partition') {
-      out.push({ at, fault: 'pause', node, for: length });
-    } else {
-      out.push({ at, fault: 'partition', groups: [split(rng, c.nodes)] }, { at: at + length, fault: 'heal' });
-    }
-  }
-  // Stable sort: a crash and its restart keep their order even at equal times.
-  return out.map((f, i) => [f, i] as const).sort((a, b) => a[0].at - b[0].at || a[1] - b[1]).map(([f]) => f);
-}
-
-/** A random non-empty proper subset of `nodes`: one side of a partition. */
-function split(rng: Rng, nodes: readonly NodeId[]): NodeId[] {
-  const shuffled = [...nodes];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  return shuffled.slice(0, rng.int(1, nodes.length - 1));
-}
-
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+// The random fault generator lives with the other fault schedules.
+export { RandomFaultsSchema, randomFaults, type RandomFaultsConfig } from '../core/schedules';

@@ -4,7 +4,7 @@
 // gradually at a bounded rate). A monotonic clock only ever moves forward at
 // the oscillator's rate; its value means nothing on another node.
 import { z } from 'zod';
-import { parseConfig } from './config';
+import { parseConfig, SimulationError } from './config';
 
 /** |drift| beyond 1% is not a clock but a broken oscillator; real quartz is within ±200 ppm. */
 export const MAX_DRIFT_PPM = 10_000;
@@ -75,13 +75,15 @@ export function createClock(config: ClockConfig, now: () => number, what = 'cloc
     monotonic: () => cfg.monotonicStart + (now() - monoOrigin) * rate,
     offset: () => (advance(), wall - at),
     step(delta) {
-      if (!Number.isFinite(delta)) throw new Error(`${what}: step must be a finite number of ms, got ${delta}`);
+      if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.step`, `a step must be a finite number of ms, got ${delta}`, now());
       advance();
+      // Two huge steps would overflow: the clock would read Infinity, and every later reading NaN.
+      if (!Number.isFinite(wall + delta)) throw new SimulationError(`${what}.step`, `a step of ${delta} ms would take the clock (now ${wall} ms) past the largest number`, now());
       wall += delta;
     },
     slew(delta, ratePpm = DEFAULT_SLEW_PPM) {
-      if (!Number.isFinite(delta)) throw new Error(`${what}: slew must be a finite number of ms, got ${delta}`);
-      if (!(ratePpm > 0 && ratePpm <= MAX_DRIFT_PPM)) throw new Error(`${what}: slew rate must be in (0, ${MAX_DRIFT_PPM}] ppm, got ${ratePpm}`);
+      if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.slew`, `a slew must be a finite number of ms, got ${delta}`, now());
+      if (!(ratePpm > 0 && ratePpm <= MAX_DRIFT_PPM)) throw new SimulationError(`${what}.slew`, `the slew rate must be in (0, ${MAX_DRIFT_PPM}] ppm, got ${ratePpm}`, now());
       advance();
       slewLeft = delta; // a new correction replaces one in progress, as in ntpd
       slewRate = ratePpm / 1e6;

@@ -14,6 +14,23 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A run that cannot go on: time stopped advancing, a time or a sample is not
+ * finite, a payload cannot be copied, a program broke the rules. `path` names
+ * what is at fault (a node, a timer, a link, a schedule entry).
+ */
+export class SimulationError extends Error {
+  readonly path: string;
+  /** Virtual time when it happened, in ms. */
+  readonly time: number;
+  constructor(path: string, message: string, time: number) {
+    super(`${message} → at ${path} (t=${time} ms)`);
+    this.name = 'SimulationError';
+    this.path = path;
+    this.time = time;
+  }
+}
+
 function pathOf(path: ReadonlyArray<PropertyKey>, root: string): string {
   let out = root;
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : `.${String(key)}`;

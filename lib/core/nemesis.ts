@@ -2,9 +2,9 @@
 // time. Parsed and checked (every node must exist) before anything runs.
 import { z } from 'zod';
 import { MAX_DRIFT_PPM } from './clock';
-import { nonNegative, parseConfig } from './config';
-import { DistributionSchema, sample, type Rng } from './random';
+import { nonNegative } from './config';
 import { LinkPatchSchema } from './network';
+import { MAX_SCHEDULE_FAULTS } from './schedules';
 
 const node = () => z.string().min(1);
 const at = nonNegative();
@@ -24,7 +24,14 @@ export const FaultSchema = z.discriminatedUnion('fault', [
   // ms, `count` times), and a slew (a gradual correction at `rate` ppm).
   z.object({ at, fault: z.literal('clock-step'), node: node(), delta: z.number() }).strict(),
   z
-    .object({ at, fault: z.literal('clock-strobe'), node: node(), delta: z.number(), period: z.number().gt(0), count: z.number().int().min(1) })
+    .object({
+      at,
+      fault: z.literal('clock-strobe'),
+      node: node(),
+      delta: z.number(),
+      period: z.number().gt(0),
+      count: z.number().int().min(1).max(MAX_SCHEDULE_FAULTS),
+    })
     .strict(),
   z
     .object({ at, fault: z.literal('clock-slew'), node: node(), delta: z.number(), rate: z.number().gt(0).max(MAX_DRIFT_PPM).optional() })
@@ -63,38 +70,5 @@ export function nodesOf(f: Fault): Array<[string, string]> {
   }
 }
 
-export const PauseScheduleSchema = z
-  .object({
-    nodes: z.array(node()).min(1),
-    /** Time from the end of one pause of a node to the start of its next, in ms. */
-    gap: DistributionSchema,
-    /** Length of each pause, in ms. */
-    length: DistributionSchema,
-    /** Shorter draws are stretched to this: a pause of 0 ms is not a pause. */
-    minLength: z.number().gt(0).default(0.001),
-    from: nonNegative().default(0),
-    until: z.number().gt(0),
-  })
-  .strict()
-  .refine((c) => c.until > c.from, { message: 'until must be after from', path: ['until'] });
-export type PauseScheduleConfig = z.input<typeof PauseScheduleSchema>;
-
-/**
- * Stop-the-world pauses at random times on each node (garbage collection, a
- * VM descheduled), never overlapping on one node, each resuming by itself.
- * Each node draws from its own fork of `rng`, so adding a node changes
- * nobody else's pauses.
- */
-export function pauseSchedule(rng: Rng, config: PauseScheduleConfig): Fault[] {
-  const cfg = parseConfig(PauseScheduleSchema, config, 'pause schedule', 'pauses');
-  const out: Fault[] = [];
-  for (const node of cfg.nodes) {
-    const r = rng.fork(`pauses:${node}`);
-    for (let t = cfg.from + sample(cfg.gap, r); t < cfg.until; t += sample(cfg.gap, r)) {
-      const length = Math.max(cfg.minLength, sample(cfg.length, r));
-      out.push({ at: t, fault: 'pause', node, for: length });
-      t += length;
-    }
-  }
-  return out.sort((a, b) => a.at - b.at);
-}
+// The generators (pause, partition and random fault schedules) live in schedules.ts.
+export { MAX_SCHEDULE_FAULTS, PauseScheduleSchema, pauseSchedule, type PauseScheduleConfig } from './schedules';

@@ -3,7 +3,8 @@
 // (both ways or one way) until healed. A message's fate is decided when it is
 // sent, from the link's own random stream, and recorded in the trace.
 import { z } from 'zod';
-import { parseConfig, probability } from './config';
+import { configFail, parseConfig, probability, SimulationError } from './config';
+import { copyPayload, PayloadError } from './payload';
 import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
 import type { Message } from './node';
 import type { NodeId } from './trace';
@@ -51,8 +52,8 @@ export interface Network {
   link(from: NodeId, to: NodeId): Link;
   /** Change some settings of the link from → to (e.g. slow it down, make it lossy). */
   setLink(from: NodeId, to: NodeId, patch: LinkPatch): void;
-  /** Cut every link between nodes of different groups, both ways. */
-  partition(groups: NodeId[][]): void;
+  /** Cut every link between nodes of different groups, both ways. `path` names `groups` in errors. */
+  partition(groups: NodeId[][], path?: string): void;
   /** Cut the links from each of `from` to each of `to`, one way only. */
   partitionOneWay(from: NodeId[], to: NodeId[]): void;
   /** Restore every cut link. */
@@ -69,11 +70,18 @@ export interface NetworkDeps {
 
 const key = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
 
+/** A two-way partition, as each node's group: memory grows with the nodes, not with the links cut. */
+type Split = { groupOf: Map<NodeId, number>; groups: NodeId[][] };
+
+/** A partition cutting more links than this is traced by its groups, not link by link. */
+export const MAX_TRACED_CUTS = 10_000;
+
 export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps): Network {
   const { links: overrides, ...defaults } = config;
   const links = new Map<string, Link>();
   const rngs = new Map<string, Rng>();
-  const cuts = new Map<string, [NodeId, NodeId]>(); // insertion-ordered
+  const cuts = new Map<string, [NodeId, NodeId]>(); // insertion-ordered: pairs cut one by one (one-way, small partitions)
+  const splits: Split[] = []; // large partitions
   let nextMsg = 1;
 
   for (const { from, to, ...patch } of overrides) links.set(key(from, to), { ...defaults, ...stripUndefined(patch) });
@@ -89,21 +97,57 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
   const transmit = (from: NodeId, to: NodeId, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
     const id = nextMsg++;
     const sentAt = world.now;
-    const payload = structuredClone(body); // nodes never share objects
+    const payload = clone(from, to, body); // nodes never share objects
     world.record({ type: 'send', time: sentAt, msg: id, from, to, body: payload, copy });
     let delay = Math.max(0, sample(l.latency, rng));
     if (l.reorder > 0 && rng.chance(l.reorder)) delay += Math.max(0, sample(l.reorderDelay, rng));
+    // A heavy tail (a tiny Pareto shape, a huge sigma) can overflow: say which link, not "t=Infinity".
+    if (!Number.isFinite(sentAt + delay)) badDelay(from, to, l, delay);
     const lost = l.loss > 0 && rng.chance(l.loss);
-    const reason = cuts.has(key(from, to)) ? 'partition' : lost ? 'loss' : null;
+    const reason = isCut(from, to) ? 'partition' : lost ? 'loss' : null;
     const msg: Message = { id, from, to, body: payload, sentAt };
-    world.schedule(sentAt + delay, () => {
-      if (reason) world.record({ type: 'drop', time: world.now, msg: id, from, to, body: payload, sentAt, reason });
-      else arrive(msg);
-    });
+    world.schedule(
+      sentAt + delay,
+      () => {
+        if (reason) world.record({ type: 'drop', time: world.now, msg: id, from, to, body: payload, sentAt, reason });
+        else arrive(msg);
+      },
+      to,
+      'message delivery',
+    );
   };
 
+  const clone = (from: NodeId, to: NodeId, body: unknown): unknown => {
+    try {
+      return copyPayload(body);
+    } catch (e) {
+      if (!(e instanceof PayloadError)) throw e;
+      throw new SimulationError(`message ${from} -> ${to}, ${e.field}`, `cannot send this message: ${e.problem}`, world.now);
+    }
+  };
+
+  const badDelay = (from: NodeId, to: NodeId, l: Link, delay: number): never => {
+    const dists = l.reorder > 0 ? `latency ${describe(l.latency)}, reorderDelay ${describe(l.reorderDelay)}` : `latency ${describe(l.latency)}`;
+    throw new SimulationError(
+      `link ${from} -> ${to}`,
+      `a message delay of ${delay} ms from t=${world.now} does not give a finite arrival time (${dists}): bound the distribution's tail`,
+      world.now,
+    );
+  };
+
+  const splitCut = (from: NodeId, to: NodeId): boolean => {
+    for (const s of splits) {
+      const a = s.groupOf.get(from);
+      const b = s.groupOf.get(to);
+      if (a !== undefined && b !== undefined && a !== b) return true;
+    }
+    return false;
+  };
+  const isCut = (from: NodeId, to: NodeId): boolean =>
+    (cuts.size > 0 && cuts.has(key(from, to))) || (splits.length > 0 && splitCut(from, to));
+
   const cut = (pairs: Array<[NodeId, NodeId]>): void => {
-    const added = pairs.filter(([a, b]) => a !== b && !cuts.has(key(a, b)));
+    const added = pairs.filter(([a, b]) => a !== b && !isCut(a, b));
     for (const [a, b] of added) cuts.set(key(a, b), [a, b]);
     if (added.length > 0) world.record({ type: 'partition', time: world.now, cuts: added });
   };
@@ -128,8 +172,27 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
         .join(', ');
       world.record({ type: 'link', time: world.now, from, to, change });
     },
-    partition(groups) {
-      groups.forEach((g, i) => check(g, `partition.groups[${i}]`));
+    partition(groups, path = 'partition.groups') {
+      groups.forEach((g, i) => check(g, `${path}[${i}]`));
+      const groupOf = new Map<NodeId, number>();
+      groups.forEach((g, i) =>
+        g.forEach((n, j) => {
+          const other = groupOf.get(n);
+          if (other !== undefined && other !== i) {
+            configFail('partition', `${path}[${i}][${j}]`, `node '${n}' is in two groups (${path}[${other}] and ${path}[${i}]): a node is on one side of a partition`);
+          }
+          groupOf.set(n, i);
+        }),
+      );
+      // Count before listing: 10,000 nodes split in two would be 50 million pairs.
+      const sizes = groups.map((g) => new Set(g).size);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const crossing = sizes.reduce((acc, n) => acc + n * (total - n), 0);
+      if (crossing > MAX_TRACED_CUTS) {
+        splits.push({ groupOf, groups: groups.map((g) => [...g]) });
+        world.record({ type: 'partition', time: world.now, cuts: [], groups: groups.map((g) => [...g]) });
+        return;
+      }
       const pairs: Array<[NodeId, NodeId]> = [];
       groups.forEach((g, i) =>
         groups.forEach((h, j) => {
@@ -144,12 +207,14 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
       cut(from.flatMap((a) => to.map((b): [NodeId, NodeId] => [a, b])));
     },
     heal() {
-      if (cuts.size === 0) return;
+      if (cuts.size === 0 && splits.length === 0) return;
       const healed = [...cuts.values()];
+      const groups = splits.map((s) => s.groups);
       cuts.clear();
-      world.record({ type: 'heal', time: world.now, cuts: healed });
+      splits.length = 0;
+      world.record({ type: 'heal', time: world.now, cuts: healed, ...(groups.length > 0 ? { groups } : {}) });
     },
-    isCut: (from, to) => cuts.has(key(from, to)),
+    isCut,
   };
 }
 

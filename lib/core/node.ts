@@ -4,6 +4,7 @@
 // durable. A paused node handles nothing: messages and timers wait and are
 // handled, late, when it resumes. A crashed node loses them.
 import { createClock, type ClockConfig, type NodeClock } from './clock';
+import { configFail, SimulationError } from './config';
 import type { Rng } from './random';
 import type { NodeId } from './trace';
 import type { World } from './world';
@@ -63,6 +64,25 @@ export type Program = (ctx: NodeContext) => Handlers | void;
 
 export type NodeStatus = 'running' | 'paused' | 'crashed';
 
+const NEEDS = Symbol('faultline.needs');
+/** A node name a program will talk to, with the config path it came from (e.g. `monitor.watch`). */
+export type NodeRef = readonly [node: NodeId, path: string];
+
+/**
+ * Declare the nodes `program` talks to (peers, servers, the node it
+ * watches), so a misspelt name is a ConfigError when the run starts rather
+ * than at the first send. Returns `program` itself.
+ */
+export function needsNodes<P extends Program>(program: P, refs: readonly NodeRef[]): P {
+  (program as unknown as Record<symbol, readonly NodeRef[]>)[NEEDS] = refs;
+  return program;
+}
+
+/** The nodes a program declared with `needsNodes`. */
+export function neededNodes(program: Program): readonly NodeRef[] {
+  return (program as unknown as Record<symbol, readonly NodeRef[] | undefined>)[NEEDS] ?? [];
+}
+
 /** Envelope for request/response traffic, visible in the trace. */
 export type RpcEnvelope = { rpc: 'request' | 'reply'; call: number; body: unknown };
 
@@ -81,6 +101,8 @@ export interface Nodes {
   clock(id: NodeId): NodeClock;
   has(id: NodeId): boolean;
   ids(): NodeId[];
+  /** The program `id` runs. */
+  program(id: NodeId): Program;
   status(id: NodeId): NodeStatus;
   crash(id: NodeId): void;
   restart(id: NodeId): void;
@@ -126,11 +148,28 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
   let nextTimer = 1;
   let nextCall = 1;
 
-  const get = (id: NodeId): Proc => {
+  const get = (id: NodeId, path: string): Proc => {
     const p = procs.get(id);
-    if (!p) throw new Error(`unknown node '${id}' (nodes: ${[...procs.keys()].join(', ') || 'none'})`);
+    if (!p) configFail('node name', path, `unknown node '${String(id)}' (nodes: ${[...procs.keys()].join(', ') || 'none'})`);
     return p;
   };
+  const fail = (p: Proc, what: string, message: string): never => {
+    throw new SimulationError(`nodes.${p.id}${what}`, message, world.now);
+  };
+  const isThenable = (x: unknown): boolean =>
+    typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
+  const ASYNC = 'a node program and its handlers must be synchronous: the simulation cannot wait for a Promise ' +
+    '(an await would run outside virtual time). Use ctx.setTimer or ctx.call with a callback instead';
+  const isAsync = (f: unknown): boolean => typeof f === 'function' && f.constructor?.name === 'AsyncFunction';
+  /** Fail on a handler that returned a Promise: its work (and its errors) would escape the run. */
+  const checkResult = (p: Proc, handler: string, result: unknown): void => {
+    if (result !== undefined && isThenable(result)) {
+      quiet(result);
+      fail(p, `.${handler}`, `${handler} returned a Promise: ${ASYNC}`);
+    }
+  };
+  /** The run fails now, with a path; the Promise's own rejection must not surface later, after `run` returned. */
+  const quiet = (promise: unknown): void => void (promise as PromiseLike<unknown>).then(undefined, () => {});
 
   /** Run `work` on `p` now, later (if paused), or never (if crashed or reincarnated). */
   const onNode = (p: Proc, incarnation: number, work: () => void, onLost?: () => void): void => {
@@ -147,7 +186,20 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     p.timers.clear();
     p.calls.clear();
     p.held = [];
-    p.handlers = (p.program(p.ctx) || {}) as Handlers; // a program may return nothing
+    const handlers = p.program(p.ctx) as unknown;
+    if (isThenable(handlers)) {
+      quiet(handlers);
+      fail(p, '.program', `the program returned a Promise: ${ASYNC}`);
+    }
+    if (handlers !== undefined && handlers !== null && typeof handlers !== 'object') {
+      fail(p, '.program', `a program returns its handlers ({ onMessage, onRequest }) or nothing, not a ${typeof handlers}`);
+    }
+    p.handlers = (handlers ?? {}) as Handlers; // a program may return nothing
+    for (const h of ['onMessage', 'onRequest'] as const) {
+      const f = p.handlers[h];
+      if (f !== undefined && typeof f !== 'function') fail(p, `.${h}`, `${h} must be a function, got ${typeof f}`);
+      if (isAsync(f)) fail(p, `.${h}`, `${h} is an async function: ${ASYNC}`);
+    }
   };
 
   const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>, clock: NodeClock): NodeContext => {
@@ -158,27 +210,39 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       rng,
       disk,
       send: (to, body) => {
-        get(to); // fail fast on a typo'd node name
+        get(to, `nodes.${p.id}.send(to)`); // fail fast on a typo'd node name
         send(p.id, to, body);
       },
       setTimer: (delay, fn, label = 'timer') => {
-        if (!(delay >= 0)) throw new Error(`setTimer on ${p.id}: delay must be a number ≥ 0, got ${delay}`);
+        if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) {
+          fail(p, `.setTimer('${label}')`, `delay must be a finite number of ms ≥ 0, got ${typeof delay === 'string' ? `'${delay}'` : String(delay)}`);
+        }
+        if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
         const id = nextTimer++;
         const due = world.now + delay;
         const incarnation = p.incarnation;
         p.timers.add(id);
-        world.schedule(due, () =>
-          onNode(p, incarnation, () => {
-            if (!p.timers.delete(id)) return; // cancelled
-            world.record({ type: 'timer', time: world.now, node: p.id, label, late: world.now - due });
-            fn();
-          }),
+        world.schedule(
+          due,
+          () =>
+            onNode(p, incarnation, () => {
+              if (!p.timers.delete(id)) return; // cancelled
+              world.record({ type: 'timer', time: world.now, node: p.id, label, late: world.now - due });
+              const r = fn() as unknown;
+              if (r !== undefined) checkResult(p, `setTimer('${label}') callback`, r);
+            }),
+          p.id,
+          label,
         );
         return id;
       },
       cancelTimer: (id) => void p.timers.delete(id),
       call: (to, body, options, onResult) => {
-        if (!(options.timeout > 0)) throw new Error(`call from ${p.id}: timeout must be a number > 0, got ${options.timeout}`);
+        const timeout = (options as CallOptions | undefined)?.timeout;
+        if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
+          fail(p, `.call(${to}).timeout`, `timeout must be a finite number of ms > 0, got ${String(timeout)}: a call that waits forever never reports a timeout`);
+        }
+        if (typeof onResult !== 'function') fail(p, `.call(${to})`, `onResult must be a function, got ${typeof onResult}`);
         const call = nextCall++;
         const sentAt = world.now;
         const timer = ctx.setTimer(
@@ -208,7 +272,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       }
       p.calls.delete(body.call);
       p.timers.delete(pending.timer);
-      pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt });
+      checkResult(p, 'call result callback', pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt }));
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
       const incarnation = p.incarnation;
       let replied = false;
@@ -217,16 +281,19 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
         replied = true;
         p.ctx.send(msg.from, { rpc: 'reply', call: body.call, body: response } satisfies RpcEnvelope);
       };
-      p.handlers.onRequest(body.body, reply, msg);
-    } else {
-      p.handlers.onMessage?.(msg);
+      checkResult(p, 'onRequest', p.handlers.onRequest(body.body, reply, msg));
+    } else if (p.handlers.onMessage) {
+      checkResult(p, 'onMessage', p.handlers.onMessage(msg));
     }
   };
 
   return {
     add(id, program, options = {}) {
-      if (procs.has(id)) throw new Error(`node '${id}' already exists`);
-      if (id.length === 0) throw new Error('a node id must be a non-empty string');
+      if (typeof id !== 'string' || id.length === 0) configFail('addNode', 'addNode(id)', `a node id must be a non-empty string, got ${JSON.stringify(id) ?? typeof id}`);
+      if (procs.has(id)) configFail('addNode', `addNode(${id})`, `node '${id}' already exists`);
+      if (typeof program !== 'function') configFail('addNode', `addNode(${id}).program`, `a program must be a function (ctx) => handlers, got ${program === null ? 'null' : typeof program}`);
+      if (isAsync(program)) configFail('addNode', `addNode(${id}).program`, ASYNC);
+      if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
       const p = { id, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
       const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
@@ -235,14 +302,15 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       // Programs start as the first event at the current time, so every node
       // added before the run exists by the time any program sends.
       const incarnation = p.incarnation;
-      world.schedule(world.now, () => onNode(p, incarnation, () => boot(p)));
+      world.schedule(world.now, () => onNode(p, incarnation, () => boot(p)), id, 'boot');
     },
     has: (id) => procs.has(id),
-    clock: (id) => get(id).ctx.clock,
+    clock: (id) => get(id, `clock(${id})`).ctx.clock,
     ids: () => [...procs.keys()],
-    status: (id) => get(id).status,
+    program: (id) => get(id, `program(${id})`).program,
+    status: (id) => get(id, `status(${id})`).status,
     crash(id) {
-      const p = get(id);
+      const p = get(id, `crash(${id})`);
       if (p.status === 'crashed') return;
       p.status = 'crashed';
       p.incarnation++;
@@ -253,31 +321,31 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       for (const work of held) work();
     },
     restart(id) {
-      const p = get(id);
-      if (p.status !== 'crashed') throw new Error(`cannot restart '${id}': it is ${p.status}, not crashed`);
+      const p = get(id, `restart(${id})`);
+      if (p.status !== 'crashed') throw new SimulationError(`restart(${id})`, `cannot restart '${id}': it is ${p.status}, not crashed`, world.now);
       p.status = 'running';
       p.incarnation++;
       world.record({ type: 'restart', time: world.now, node: id });
       boot(p);
     },
     pause(id) {
-      const p = get(id);
+      const p = get(id, `pause(${id})`);
       if (p.status !== 'running') return;
       p.status = 'paused';
       world.record({ type: 'pause', time: world.now, node: id });
     },
     resume(id) {
-      const p = get(id);
+      const p = get(id, `resume(${id})`);
       if (p.status !== 'paused') return;
       p.status = 'running';
       world.record({ type: 'resume', time: world.now, node: id });
       // Everything that waited runs now, in the order it arrived.
       const held = p.held;
       p.held = [];
-      for (const work of held) world.schedule(world.now, work);
+      for (const work of held) world.schedule(world.now, work, id, 'held work');
     },
     arrive(msg) {
-      const p = get(msg.to);
+      const p = get(msg.to, `message ${msg.from} -> ${msg.to}`);
       onNode(
         p,
         p.incarnation,

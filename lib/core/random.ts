@@ -39,9 +39,20 @@ function makeRng(name: string): Rng {
   const rng: Rng = {
     name,
     next: () => prng.double(),
-    uniform: (min, max) => min + (max - min) * prng.double(),
-    int: (min, max) => min + Math.floor(prng.double() * (max - min + 1)),
-    chance: (p) => p > 0 && prng.double() < p,
+    uniform: (min, max) => {
+      if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) throw new Error(`${name}: uniform(min, max) needs finite min ≤ max, got uniform(${min}, ${max})`);
+      return min + (max - min) * prng.double();
+    },
+    int: (min, max) => {
+      if (!Number.isInteger(min) || !Number.isInteger(max) || max < min) {
+        throw new Error(`${name}: int(min, max) needs integers with min ≤ max, got int(${min}, ${max})`);
+      }
+      return min + Math.floor(prng.double() * (max - min + 1));
+    },
+    chance: (p) => {
+      if (!(p >= 0 && p <= 1)) throw new Error(`${name}: chance(p) needs a probability in [0, 1], got ${p}`);
+      return p > 0 && prng.double() < p;
+    },
     pick: (items) => {
       if (items.length === 0) throw new Error('pick: empty array');
       return items[Math.floor(prng.double() * items.length)] as (typeof items)[number];

@@ -1,42 +1,94 @@
 // The world every component shares: virtual time, the event queue and the
 // trace. Only the simulation moves time forward; nothing here reads the
 // wall clock or calls setTimeout.
+import { SimulationError } from './config';
 import { EventHeap, type Scheduled } from './heap';
 import type { Rng } from './random';
-import type { TraceEvent } from './trace';
+import { markTruncated, type TraceEvent } from './trace';
 
 export interface Job extends Scheduled {
   run: () => void;
+  /** Who and what this job is, for error messages (kept as two strings: no allocation per event). */
+  node?: string;
+  label?: string;
 }
+
+/** How much of the trace to keep. */
+export type TraceOptions = {
+  /** Keep only the last `limit` events (a long run's trace then fits in memory). */
+  limit?: number;
+  /** Called with every event as it happens, whatever is kept. */
+  onEvent?: (event: TraceEvent) => void;
+};
 
 export interface World {
   now: number;
   readonly queue: EventHeap<Job>;
+  /** The kept events; with a limit, read it through `keptTrace()`. */
   readonly trace: TraceEvent[];
   /** Root random stream; components fork their own from it by name. */
   readonly rng: Rng;
-  /** Run `fn` at virtual time `time` (≥ now). */
-  schedule(time: number, fn: () => void): void;
+  /** Run `fn` at virtual time `time` (≥ now, finite). `node` and `label` name it in errors. */
+  schedule(time: number, fn: () => void, node?: string, label?: string): void;
   record(event: TraceEvent): void;
+  /** The trace, trimmed to its limit (the same array every time). */
+  keptTrace(): TraceEvent[];
 }
 
-export function createWorld(rng: Rng, recordTrace: boolean): World {
+export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): World {
   let seq = 0;
   const queue = new EventHeap<Job>();
   const trace: TraceEvent[] = [];
+  const opts: TraceOptions = typeof recordTrace === 'object' ? recordTrace : {};
+  const limit = opts.limit ?? Infinity;
+  let dropped = 0;
+  // Trim in chunks (when twice the limit is reached), so keeping the last N costs O(1) per event.
+  const trim = (): void => {
+    if (trace.length <= limit) return;
+    const extra = trace.length - limit;
+    trace.splice(0, extra);
+    dropped += extra;
+    markTruncated(trace, dropped);
+  };
+  const keep = (e: TraceEvent): void => {
+    trace.push(e);
+    if (trace.length >= 2 * limit) trim();
+  };
+  const onEvent = opts.onEvent;
+  const record: (e: TraceEvent) => void =
+    recordTrace === false
+      ? () => {}
+      : onEvent
+        ? (e) => {
+            if (limit > 0) keep(e);
+            onEvent(e);
+          }
+        : limit === Infinity
+          ? (e) => void trace.push(e)
+          : keep;
   const world: World = {
     now: 0,
     queue,
     trace,
     rng,
-    schedule(time, fn) {
-      if (!(time >= world.now)) {
-        // Also catches NaN: a NaN time would silently never run.
-        throw new Error(`cannot schedule at t=${time}: it is before now (t=${world.now}) or not a number`);
+    schedule(time, fn, node, label) {
+      if (!(time >= world.now) || time === Infinity) {
+        // NaN would silently never run; Infinity would stop time for good.
+        throw new SimulationError(describeJob({ node, label }), `cannot schedule at t=${time}: it is before now (t=${world.now}), not a number or not finite`, world.now);
       }
-      queue.push({ time, seq: seq++, run: fn });
+      queue.push({ time, seq: seq++, run: fn, node, label });
     },
-    record: recordTrace ? (e) => void trace.push(e) : () => {},
+    record,
+    keptTrace() {
+      trim();
+      return trace;
+    },
   };
   return world;
+}
+
+/** `nodes.n1 (timer 'tick')`, for error messages. */
+export function describeJob(j: { node?: string; label?: string }): string {
+  if (j.node === undefined) return j.label ?? 'schedule';
+  return j.label === undefined ? `nodes.${j.node}` : `nodes.${j.node} (${j.label})`;
 }

@@ -15,9 +15,9 @@
 // auto-increment ids its old leader had already issued).
 import { z } from 'zod';
 import { acceptedWrites, atMostOneLeaderPerTerm, eventuallyAnswered, leaderNotes, leaseGrants, noStaleTokenWrites, type LeaseGrant, type Verdict } from '../checking/checkers';
-import { parseConfig } from '../core/config';
+import { configFail, parseConfig } from '../core/config';
 import type { Grant } from './lease';
-import { pauseSchedule, type Fault } from '../core/nemesis';
+import { MAX_SCHEDULE_FAULTS, pauseSchedule, type Fault } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
@@ -500,6 +500,8 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
       out.push({ at, fault: 'clock-step', node, delta: round(sample(cfg.clockStep, rng) * (rng.chance(0.5) ? 1 : -1)) });
     }
     t = kind === 'clock' ? t : end;
+    // A gap of ~0 ms would never reach `until`: fail instead of looping.
+    if (out.length > MAX_SCHEDULE_FAULTS) configFail('capstone nemesis config', 'nemesis.gap', `these settings generate more than ${MAX_SCHEDULE_FAULTS} faults before t=${cfg.until}: make the gap longer`);
   }
   if (cfg.clients.length > 0) {
     const pauses = pauseSchedule(rng.fork('clients'), { nodes: cfg.clients, gap: { kind: 'exponential', mean: cfg.clientPauseEvery }, length: cfg.clientPause, from: cfg.from, until: cfg.until });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
-import type { NodeContext, Program } from '../core/node';
+import { needsNodes, type NodeContext, type Program } from '../core/node';
 import { createRng, DistributionSchema, sample, SeedSchema } from '../core/random';
 import { createSim } from '../core/sim';
 import type { NodeId } from '../core/trace';
@@ -200,7 +200,7 @@ export function monitor(config: MonitorConfig, detector?: () => Detector): { pro
       },
     };
   };
-  return { program, log };
+  return { program: needsNodes(program, [[watch, 'monitor.watch']]), log };
 }
 
 // ---------------------------------------------------------------------------

@@ -12,11 +12,10 @@
 // words (checkers parse them): `leader term=N` when it becomes leader of term
 // N, `follower term=N` when it steps down or adopts a newer term N.
 import { z } from 'zod';
-import { parseConfig, probability } from '../core/config';
-import type { Fault } from '../core/nemesis';
+import { parseConfig } from '../core/config';
 import { NetworkConfigSchema } from '../core/network';
-import type { Handlers, Message, NodeContext, Program } from '../core/node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
+import { needsNodes, type Handlers, type Message, type NodeContext, type NodeRef, type Program } from '../core/node';
+import { DistributionSchema, sample, SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
 
@@ -129,7 +128,7 @@ export type Role = 'follower' | 'candidate' | 'leader';
 export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks = {}): Program {
   const cfg = parseConfig(ElectionConfigSchema, config, 'election config', 'election');
   const size = cfg.peers.length;
-  return (ctx) => {
+  return needsNodes((ctx) => {
     if (!cfg.peers.includes(ctx.id)) throw new Error(`electionNode on ${ctx.id}: peers must include the node itself (peers: ${cfg.peers.join(', ')})`);
     const others = cfg.peers.filter((p) => p !== ctx.id);
 
@@ -267,7 +266,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
         }
       },
     };
-  };
+  }, cfg.peers.map((p, i): NodeRef => [p, `election.peers[${i}]`]));
 }
 
 // ---------------------------------------------------------------------------
@@ -369,51 +368,5 @@ export function electionCluster(config: ElectionClusterConfig, program: (config:
   return { sim, nodes, config: electionConfig };
 }
 
-export const PartitionScheduleSchema = z
-  .object({
-    nodes: z.array(z.string().min(1)).min(2),
-    /** Mean ms between changes of the network (exponential gaps). */
-    every: z.number().gt(0),
-    /** Chance that a change heals the network; otherwise it splits it anew (healing any earlier split first). */
-    heal: probability().default(0.3),
-    /** Nodes on the smaller side of each split (default: the largest minority, 2 of 5). */
-    smaller: z.number().int().min(1).optional(),
-    from: z.number().min(0).default(0),
-    /** The last change happens before this; at `until` the network heals for good. */
-    until: z.number().gt(0),
-  })
-  .strict()
-  .refine((c) => c.until > c.from, { message: 'until must be after from', path: ['until'] })
-  .refine((c) => c.smaller === undefined || c.smaller <= c.nodes.length / 2, { message: 'smaller must be at most half of the nodes', path: ['smaller'] });
-export type PartitionScheduleConfig = z.input<typeof PartitionScheduleSchema>;
-
-/**
- * A flapping network: at random times it splits the nodes in two at random
- * (a new split replaces the old one) or heals, and it heals for good at
- * `until`. Seeded by `rng`.
- */
-export function partitionSchedule(rng: Rng, config: PartitionScheduleConfig): Fault[] {
-  const cfg = parseConfig(PartitionScheduleSchema, config, 'partition schedule', 'partitions');
-  const smaller = cfg.smaller ?? Math.max(1, Math.floor((cfg.nodes.length - 1) / 2));
-  const r = rng.fork('partitions');
-  const out: Fault[] = [];
-  for (let t = cfg.from + exp(r, cfg.every); t < cfg.until; t += exp(r, cfg.every)) {
-    out.push({ at: t, fault: 'heal' });
-    if (r.chance(cfg.heal)) continue;
-    const shuffled = shuffle(r, cfg.nodes);
-    out.push({ at: t, fault: 'partition', groups: [shuffled.slice(0, smaller), shuffled.slice(smaller)] });
-  }
-  out.push({ at: cfg.until, fault: 'heal' });
-  return out;
-}
-
-const exp = (r: Rng, mean: number): number => -mean * Math.log(1 - r.next());
-
-function shuffle<T>(r: Rng, items: readonly T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = r.int(0, i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
+// The flapping-network generator lives with the other fault schedules.
+export { PartitionScheduleSchema, partitionSchedule, type PartitionScheduleConfig } from '../core/schedules';

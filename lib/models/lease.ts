@@ -7,10 +7,9 @@
 // service has long since given to someone else.
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
-import { pauseSchedule, type Fault } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
-import type { Program } from '../core/node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
+import { needsNodes, type Program } from '../core/node';
+import { SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId } from '../core/trace';
@@ -126,7 +125,7 @@ export type LeaseClientConfig = z.input<typeof LeaseClientSchema>;
  */
 export function leaseClient(config: LeaseClientConfig = {}): Program {
   const cfg = parseConfig(LeaseClientSchema, config, 'lease client config', 'client');
-  return (ctx) => {
+  return needsNodes((ctx) => {
     let round = 1;
     const mono = (): number => ctx.clock.monotonic();
     const fmt = (ms: number): string => `${Math.round(ms)} ms`;
@@ -180,7 +179,7 @@ export function leaseClient(config: LeaseClientConfig = {}): Program {
     };
 
     if (round <= cfg.rounds) ctx.setTimer(cfg.startAt, acquire, 'start');
-  };
+  }, [[cfg.lockService, 'client.lockService'], [cfg.storage, 'client.storage']]);
 }
 
 // ---------------------------------------------------------------------------
@@ -224,28 +223,5 @@ export function lockingSystem(config: LockingSystemConfig, programs: { lockServi
   return { sim, clients, writes };
 }
 
-// ---------------------------------------------------------------------------
-// Random pauses, as a nemesis schedule.
-
-export const RandomPausesSchema = z
-  .object({
-    nodes: z.array(z.string().min(1)).min(1),
-    /** Mean ms between the end of one pause of a node and the start of its next (exponential gaps). */
-    every: z.number().gt(0),
-    /** How long each pause lasts, in ms. */
-    length: DistributionSchema,
-    from: z.number().min(0).default(0),
-    until: z.number().gt(0),
-  })
-  .strict()
-  .refine((c) => c.until > c.from, { message: 'until must be after from', path: ['until'] });
-export type RandomPausesConfig = z.input<typeof RandomPausesSchema>;
-
-/**
- * Pauses at random times on each node, never overlapping on one node, each
- * resuming by itself: a GC-heavy or oversubscribed fleet. Seeded by `rng`.
- */
-export function randomPauses(rng: Rng, config: RandomPausesConfig): Fault[] {
-  const { every, ...rest } = parseConfig(RandomPausesSchema, config, 'random pauses config', 'pauses');
-  return pauseSchedule(rng, { ...rest, gap: { kind: 'exponential', mean: every } });
-}
+// Random pauses, as a nemesis schedule: the generator lives with the other fault schedules.
+export { RandomPausesSchema, randomPauses, type RandomPausesConfig } from '../core/schedules';

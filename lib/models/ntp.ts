@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_SLEW_PPM, MAX_DRIFT_PPM } from '../core/clock';
 import { parseConfig } from '../core/config';
-import type { Handlers, Program } from '../core/node';
+import { needsNodes, neededNodes, type Handlers, type Program } from '../core/node';
 import type { NodeId } from '../core/trace';
 
 /**
@@ -89,7 +89,7 @@ export function withTimeServer(program: Program = () => {}): Program {
  */
 export function withNtpSync(program: Program, config: NtpSyncConfig, log?: SyncRecord[]): Program {
   const cfg = parseConfig(NtpSyncSchema, config, 'NTP config', 'ntp');
-  return (ctx) => {
+  return needsNodes((ctx) => {
     const inner: Handlers = program(ctx) || {};
     let round = 0;
     let replies: NtpSample[] = [];
@@ -124,5 +124,5 @@ export function withNtpSync(program: Program, config: NtpSyncConfig, log?: SyncR
         } else inner.onMessage?.(msg);
       },
     };
-  };
+  }, [...neededNodes(program), [cfg.server, 'ntp.server']]);
 }

@@ -49,6 +49,12 @@ function phiOfY(y: number): number {
  * (no information, no suspicion).
  */
 export function phi(elapsed: number, intervals: readonly number[], model: PhiModel): number {
+  checkPhiInput(elapsed, 'elapsed');
+  if (!(model.minStdDev > 0) || !Number.isFinite(model.minStdDev)) {
+    throw new Error(`phi: minStdDev must be a finite number > 0, got ${model.minStdDev} (with 0, regular heartbeats give sd 0 and phi divides by zero)`);
+  }
+  if (!(model.acceptablePause >= 0) || !Number.isFinite(model.acceptablePause)) throw new Error(`phi: acceptablePause must be a finite number ≥ 0, got ${model.acceptablePause}`);
+  intervals.forEach((x, i) => checkPhiInput(x, `intervals[${i}]`));
   if (intervals.length === 0) return 0;
   let sum = 0;
   let sq = 0;
@@ -57,6 +63,10 @@ export function phi(elapsed: number, intervals: readonly number[], model: PhiMod
     sq += x * x;
   }
   return phiFromMoments(elapsed, sum, sq, intervals.length, model);
+}
+
+function checkPhiInput(x: number, what: string): void {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`phi: ${what} must be a finite number of ms, got ${x}`);
 }
 
 function phiFromMoments(elapsed: number, sum: number, sq: number, n: number, model: PhiModel): number {
@@ -104,11 +114,15 @@ export function phiAccrualDetector(config: PhiConfig = {}): PhiDetector {
   const est = cfg.firstHeartbeatEstimate;
   push(est - est / 4);
   push(est + est / 4);
-  const level = (now: number): number =>
-    last === undefined ? 0 : phiFromMoments(now - last, sum, sq, window.length, cfg);
+  const level = (now: number): number => {
+    checkPhiInput(now, 'now');
+    return last === undefined ? 0 : phiFromMoments(now - last, sum, sq, window.length, cfg);
+  };
   return {
     threshold: cfg.threshold,
     heartbeat(at) {
+      // One NaN in the window would make every later phi NaN: refuse it at the door.
+      checkPhiInput(at, 'heartbeat time');
       if (last !== undefined) {
         if (at < last) return; // a monotonic clock never goes back; ignore a stale report
         push(at - last);

@@ -46,6 +46,10 @@ export function retryPolicy(input: RetryPolicyInput = {}): RetryPolicy {
 
 /** The ceiling of retry n: min(cap, base · 2^n). */
 export function backoffCeiling(policy: Pick<RetryPolicy, 'base' | 'cap'>, n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`backoffCeiling: the retry number n must be an integer ≥ 0, got ${n}`);
+  if (!(policy.base > 0 && policy.cap >= policy.base) || !Number.isFinite(policy.cap)) {
+    throw new Error(`backoffCeiling: need finite 0 < base ≤ cap, got base=${policy.base}, cap=${policy.cap} (parse the policy with retryPolicy())`);
+  }
   return Math.min(policy.cap, policy.base * Math.pow(2, n));
 }
 

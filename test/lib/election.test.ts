@@ -176,7 +176,12 @@ describe('electionNode', () => {
     expect(() => electionCluster({ seed: 1, nodes: 0 })).toThrow(/nodes/);
     const sim = createSim({ seed: 1 });
     sim.addNode('z', electionNode({ peers: ['a', 'b'] }));
-    expect(() => sim.run({ until: 1 })).toThrow(/include the node itself/);
+    // A peer that is not in the simulation is caught when the run starts, with its path.
+    expect(() => sim.run({ until: 1 })).toThrow(/unknown node 'a' .*nodes\.z\.election\.peers\[0\]/s);
+    const sim2 = createSim({ seed: 1 });
+    for (const n of ['a', 'b']) sim2.addNode(n, () => {});
+    sim2.addNode('z', electionNode({ peers: ['a', 'b'] }));
+    expect(() => sim2.run({ until: 1 })).toThrow(/include the node itself/);
   });
 });
 
