@@ -14,7 +14,6 @@
 // tokens out again (GitHub's 2012 incident: a promoted MySQL follower reused
 // auto-increment ids its old leader had already issued).
 import { z } from 'zod';
-import { acceptedWrites, atMostOneLeaderPerTerm, eventuallyAnswered, leaderNotes, leaseGrants, noStaleTokenWrites, type LeaseGrant, type Verdict } from '../checking/checkers';
 import { parseConfig } from '../core/config';
 import type { Grant } from './lease';
 import { pauseSchedule, type Fault } from '../core/nemesis';
@@ -24,7 +23,8 @@ import { phiAccrualDetector, type PhiDetector } from './phi';
 import { createRng, DistributionSchema, sample, SeedSchema, type Seed } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
-import { eventsOf, formatEvent, type NodeId, type TraceEvent } from '../core/trace';
+import type { NodeId, TraceEvent } from '../core/trace';
+import { leaderNote } from './leadership';
 
 // ---------------------------------------------------------------------------
 // The rules that make or break it.
@@ -181,7 +181,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       patience = sample(cfg.electionTimeout, ctx.rng);
       standAt = null;
       held = undefined;
-      if (changed) ctx.note(`follower term=${t}`);
+      if (changed) ctx.note(leaderNote('follower', t));
       lastFollowedTerm = t;
     };
 
@@ -208,7 +208,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       grantsInTerm = 0;
       held = undefined;
       acks.clear();
-      ctx.note(`leader term=${term()}`);
+      ctx.note(leaderNote('leader', term()));
       const beat = (): void => {
         if (role !== 'leader' || reign !== myReign) return;
         for (const p of others) ctx.send(p, { type: 'heartbeat', term: term(), lastToken: lastTokenSeen() } satisfies LeaderHeartbeat);
@@ -559,149 +559,7 @@ export function capstoneScenario(config: Omit<CapstoneConfig, 'seed'> = {}, rule
 }
 
 // ---------------------------------------------------------------------------
-// Checkers (same Verdict shape as lib/checking/checkers.ts).
-
-/**
- * No fencing token in two different clients' accepted writes. The fenced
- * storage accepts a token *equal* to the highest it has seen, so if the lock
- * service hands one token to two clients, fencing cannot tell them apart:
- * both write, each sure it holds the lock.
- */
-export function noSharedTokens(trace: readonly TraceEvent[], opts: { storage?: NodeId } = {}): Verdict {
-  const property = 'noSharedTokens';
-  const byToken = new Map<number, ReturnType<typeof acceptedWrites>[number]>();
-  for (const w of acceptedWrites(trace, opts.storage)) {
-    if (w.token === null) continue;
-    const first = byToken.get(w.token);
-    if (first && first.client !== w.client) {
-      return {
-        ok: false,
-        property,
-        message:
-          `token ${w.token} written by two clients: the storage accepted ${first.client}'s ${JSON.stringify(first.value)} at t=${t1(first.time)} ` +
-          `and ${w.client}'s ${JSON.stringify(w.value)} at t=${t1(w.time)}`,
-        events: [first.request, first.ack, w.request, w.ack],
-      };
-    }
-    if (!first) byToken.set(w.token, w);
-  }
-  return { ok: true, property };
-}
-
-/** Every lease granted by any of `replicas`, in order, with the replica that granted it. */
-export function replicaGrants(trace: readonly TraceEvent[], replicas: readonly NodeId[]): Array<LeaseGrant & { replica: NodeId }> {
-  return replicas
-    .flatMap((r) => leaseGrants(trace, r).map((g) => ({ ...g, replica: r })))
-    .sort((a, b) => a.time - b.time || a.event.msg - b.event.msg);
-}
-
-/**
- * Liveness, once the faults are over: every one of `clients` gets a write
- * accepted between `after` and `after + within` ms.
- */
-export function progressAfter(trace: readonly TraceEvent[], opts: { after: number; within: number; clients: readonly NodeId[]; storage?: NodeId }): Verdict {
-  const property = 'progressAfter';
-  const end = opts.after + opts.within;
-  const writers = new Set(acceptedWrites(trace, opts.storage).filter((w) => w.time >= opts.after && w.time <= end).map((w) => w.client));
-  const idle = opts.clients.filter((c) => !writers.has(c));
-  if (idle.length === 0) return { ok: true, property };
-  const notes = eventsOf(trace, 'note').filter((e) => idle.includes(e.node) && e.time >= opts.after && e.time <= end);
-  return {
-    ok: false,
-    property,
-    message: `no write accepted from ${idle.join(', ')} between t=${t1(opts.after)} and t=${t1(end)}`,
-    events: notes.slice(-4),
-  };
-}
-
-/** The lesson's verdicts for one run: three safety properties, then two liveness ones judged after `healedAt`. */
-export type CapstoneVerdicts = { leaders: Verdict; fencing: Verdict; tokens: Verdict; answered: Verdict; progress: Verdict };
-
-export function capstoneVerdicts(trace: readonly TraceEvent[], opts: { clients: readonly NodeId[]; healedAt: number; within?: number }): CapstoneVerdicts {
-  // Detection (~110 ms) + jitter + an election + one lease of waiting: well under a second.
-  const within = opts.within ?? 1000;
-  return {
-    leaders: atMostOneLeaderPerTerm(trace),
-    fencing: noStaleTokenWrites(trace),
-    tokens: noSharedTokens(trace),
-    // Every call from a client gets an answer (a refusal or a redirect counts) within a few timeouts.
-    answered: eventuallyAnswered(trace, { healedAt: opts.healedAt, within: 200, client: [...opts.clients] }),
-    progress: progressAfter(trace, { after: opts.healedAt, within, clients: opts.clients }),
-  };
-}
-
-/** The safety properties as one property, for a shrinker: the first that fails, or ok. */
-export function capstoneSafety(trace: readonly TraceEvent[]): Verdict {
-  for (const v of [atMostOneLeaderPerTerm(trace), noStaleTokenWrites(trace), noSharedTokens(trace)]) if (!v.ok) return v;
-  return { ok: true, property: 'safety' };
-}
-
-// ---------------------------------------------------------------------------
-// Measurements for the charts.
-
-/** Accepted writes per second in bins of `bin` ms, from 0 to `until`. */
-export function throughput(trace: readonly TraceEvent[], until: number, bin = 100): { t: number[]; rate: number[] } {
-  const n = Math.ceil(until / bin);
-  const counts = new Array<number>(n).fill(0);
-  for (const w of acceptedWrites(trace)) {
-    const i = Math.min(n - 1, Math.floor(w.time / bin));
-    if (i >= 0) counts[i]!++;
-  }
-  return { t: counts.map((_, i) => (i + 0.5) * bin), rate: counts.map((c) => (c * 1000) / bin) };
-}
-
-/** The node that most recently claimed leadership at or before `time` (it may no longer know it is deposed). */
-export function leaderAt(trace: readonly TraceEvent[], time: number): NodeId | null {
-  let who: NodeId | null = null;
-  let best = -1;
-  for (const n of leaderNotes(trace)) {
-    if (n.role === 'leader' && n.time <= time && n.term > best) {
-      best = n.term;
-      who = n.node;
-    }
-  }
-  return who;
-}
-
-export type Recovery = { at: number; kind: FaultKind; node: NodeId | null; hitLeader: boolean; recovery: number };
-
-/**
- * For each replica fault that starts at `at`: how long until the storage
- * accepts a write made under a lease granted *after* the fault (Infinity if
- * none before `until`): the service has worked through it. `hitLeader`: the
- * fault struck the leader of the moment (for a partition: the leader ended up
- * on the minority side).
- */
-export function recoveryTimes(trace: readonly TraceEvent[], schedule: readonly Fault[], replicas: readonly NodeId[], until: number): Recovery[] {
-  const grants = replicaGrants(trace, replicas);
-  // When the lease behind each accepted write was granted: the writer's latest grant of that token.
-  const written = acceptedWrites(trace).map((w) => {
-    let grantedAt = -Infinity;
-    for (const g of grants) if (g.client === w.client && g.token === w.token && g.time <= w.time) grantedAt = g.time;
-    return { time: w.time, grantedAt };
-  });
-  const out: Recovery[] = [];
-  for (const f of schedule) {
-    let kind: FaultKind;
-    let node: NodeId | null = null;
-    let hit = false;
-    const leader = leaderAt(trace, f.at);
-    if (f.fault === 'crash' || f.fault === 'pause' || f.fault === 'clock-step') {
-      if (!replicas.includes(f.node)) continue;
-      kind = f.fault === 'clock-step' ? 'clock' : f.fault;
-      node = f.node;
-      hit = f.node === leader;
-    } else if (f.fault === 'partition') {
-      kind = 'partition';
-      const group = f.groups[0]!;
-      hit = leader !== null && group.includes(leader) === group.length <= replicas.length / 2;
-      node = group.join('+');
-    } else continue;
-    const next = written.find((w) => w.grantedAt > f.at && w.time <= until);
-    out.push({ at: f.at, kind, node, hitLeader: hit, recovery: next === undefined ? Infinity : next.time - f.at });
-  }
-  return out;
-}
+// Drawing a run.
 
 /** Just the events worth drawing of a trace: no timers, no heartbeats; votes, grants, writes, faults and notes stay. */
 export function storyOf(trace: readonly TraceEvent[], opts: { heartbeats?: boolean } = {}): TraceEvent[] {
@@ -713,12 +571,3 @@ export function storyOf(trace: readonly TraceEvent[], opts: { heartbeats?: boole
     return true;
   });
 }
-
-/** A verdict's events, one line each: for printing next to a diagram. */
-export function verdictLines(v: Verdict): string[] {
-  if (v.ok) return [`✓ ${v.property ?? 'ok'}`];
-  const bad = v as Extract<Verdict, { ok: false }>;
-  return [`✗ ${bad.property}: ${bad.message}`, ...bad.events.map((e) => `  ${formatEvent(e)}`)];
-}
-
-const t1 = (ms: number): string => `${Number(ms.toFixed(1))}`;

@@ -19,6 +19,7 @@ import type { Handlers, Message, NodeContext, Program } from '../core/node';
 import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
+import { leaderNote, leaderNotes, parseLeaderNote } from './leadership';
 
 // ---------------------------------------------------------------------------
 // The protocol, as data. Every message is a plain `ctx.send` (no rpc): a vote
@@ -172,7 +173,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       objectionTimer = cancel(objectionTimer);
       const learned = newLeader !== undefined && newLeader !== leader;
       if (newLeader !== undefined) leader = newLeader;
-      if (changed) ctx.note(`follower term=${term}`);
+      if (changed) ctx.note(leaderNote('follower', term));
       if (changed || learned) hooks.onFollower?.(ctx, term, leader);
       if (wasLeader) resetElectionTimer();
     };
@@ -188,7 +189,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       leader = ctx.id;
       electionTimer = cancel(electionTimer);
       objectionTimer = cancel(objectionTimer);
-      ctx.note(`leader term=${term}`);
+      ctx.note(leaderNote('leader', term));
       hooks.onLeader?.(ctx, term);
       sendHeartbeats();
     };
@@ -221,7 +222,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       }
     }
 
-    if (term > 0) ctx.note(`follower term=${term}`); // restarted: whatever it was before, it is a follower now
+    if (term > 0) ctx.note(leaderNote('follower', term)); // restarted: whatever it was before, it is a follower now
     resetElectionTimer();
 
     return {
@@ -277,13 +278,9 @@ export type ElectedLeader = { term: number; node: NodeId; time: number };
 
 /** Every `leader term=N` note (text may follow after a space), in trace order. */
 export function leadersOf(trace: readonly TraceEvent[]): ElectedLeader[] {
-  const out: ElectedLeader[] = [];
-  for (const e of trace) {
-    if (e.type !== 'note') continue;
-    const m = /^leader term=(\d+)(?:\s|$)/.exec(e.text);
-    if (m) out.push({ term: Number(m[1]), node: e.node, time: e.time });
-  }
-  return out;
+  return leaderNotes(trace)
+    .filter((n) => n.role === 'leader')
+    .map((n) => ({ term: n.term, node: n.node, time: n.time }));
 }
 
 /** Terms in which more than one node became leader: split brain, as data. */
@@ -317,10 +314,10 @@ export function leaderships(trace: readonly TraceEvent[], end?: number): Leaders
     if (e.time > stop) break;
     if (e.type === 'crash') close(e.node, e.time, 'crashed');
     if (e.type !== 'note') continue;
-    const m = /^(leader|follower) term=(\d+)(?:\s|$)/.exec(e.text);
-    if (!m) continue;
+    const n = parseLeaderNote(e.text);
+    if (!n) continue;
     close(e.node, e.time, 'stepped down');
-    if (m[1] === 'leader') open.set(e.node, { term: Number(m[2]), node: e.node, time: e.time });
+    if (n.role === 'leader') open.set(e.node, { term: n.term, node: e.node, time: e.time });
   }
   for (const node of [...open.keys()]) close(node, stop, 'still leader');
   return out.sort((a, b) => a.from - b.from);

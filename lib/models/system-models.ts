@@ -10,7 +10,7 @@ import { pauseSchedule } from '../core/nemesis';
 import type { NetworkConfigInput } from '../core/network';
 import type { Program } from '../core/node';
 import { createRng, DistributionSchema, sample, type Distribution, type Seed } from '../core/random';
-import { leaderNotes } from '../checking/checkers';
+import { leaderNotes } from './leadership';
 import type { NodeId, TraceEvent } from '../core/trace';
 
 export const TIMING_MODELS = ['synchronous', 'partially synchronous', 'asynchronous'] as const;
