@@ -9,7 +9,7 @@ import type { Verdict } from './checkers';
 import { formatVerdict } from './checkers';
 import { nonNegative, parseConfig } from '../core/config';
 import { NemesisSchema, type Fault } from '../core/nemesis';
-import { DistributionSchema, sample, SeedSchema, type Rng, type Seed } from '../core/random';
+import { DistributionSchema, sample, SeedSchema, shuffle, type Rng, type Seed } from '../core/random';
 import type { NodeId, TraceEvent } from '../core/trace';
 
 /** A seeded experiment: build a world, apply `schedule`, run it until `until`, return the trace. */
@@ -192,12 +192,7 @@ export function randomFaults(rng: Rng, config: RandomFaultsConfig): Fault[] {
 
 /** A random non-empty proper subset of `nodes`: one side of a partition. */
 function split(rng: Rng, nodes: readonly NodeId[]): NodeId[] {
-  const shuffled = [...nodes];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  return shuffled.slice(0, rng.int(1, nodes.length - 1));
+  return shuffle(rng, nodes).slice(0, rng.int(1, nodes.length - 1));
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;

@@ -20,10 +20,11 @@ import { pauseSchedule, type Fault } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
-import { createRng, DistributionSchema, sample, SeedSchema, type Seed } from '../core/random';
+import { createRng, DistributionSchema, sample, SeedSchema, shuffle, type Seed } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId, TraceEvent } from '../core/trace';
+import { majority } from './election';
 import { leaderNote } from './leadership';
 
 // ---------------------------------------------------------------------------
@@ -141,7 +142,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
     if (!cfg.peers.includes(ctx.id)) throw new Error(`lock replica ${ctx.id}: peers (${cfg.peers.join(', ')}) must include itself`);
     const mono = (): number => ctx.clock.monotonic();
     const others = cfg.peers.filter((p) => p !== ctx.id);
-    const majority = Math.floor(cfg.peers.length / 2) + 1;
+    const quorum = majority(cfg.peers.length);
     const term = (): number => (ctx.disk.get(TERM) as number | undefined) ?? 0;
     const votedFor = (): NodeId | null => (ctx.disk.get(VOTED_FOR) as NodeId | undefined) ?? null;
     const lastTokenSeen = (): number => (ctx.disk.get(LAST_TOKEN) as number | undefined) ?? 0;
@@ -196,7 +197,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       votes = new Set([ctx.id]);
       electionDeadline = mono() + sample(cfg.electionTimeout, ctx.rng);
       ctx.note(`candidate term=${t}`);
-      if (votes.size >= majority) return becomeLeader();
+      if (votes.size >= quorum) return becomeLeader();
       for (const p of others) ctx.send(p, { type: 'vote-request', term: t } satisfies VoteRequest);
     };
 
@@ -219,9 +220,9 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
 
     /** ms since a majority (this leader included) last confirmed it; Infinity if never. */
     const majorityAge = (): number => {
-      if (majority <= 1) return 0;
+      if (quorum <= 1) return 0;
       const times = others.map((p) => acks.get(p) ?? -Infinity).sort((a, b) => b - a);
-      return mono() - times[majority - 2]!;
+      return mono() - times[quorum - 2]!;
     };
 
     const tick = (): void => {
@@ -259,7 +260,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
         case 'vote':
           if (role === 'candidate' && m.term === term() && m.granted) {
             votes.add(from);
-            if (votes.size >= majority) becomeLeader();
+            if (votes.size >= quorum) becomeLeader();
           }
           return;
         case 'heartbeat':
@@ -488,7 +489,7 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
     const at = round(t);
     const end = Math.min(round(t + sample(cfg.length, rng)), cfg.until);
     if (kind === 'partition') {
-      const shuffled = shuffle(cfg.replicas, rng);
+      const shuffled = shuffle(rng, cfg.replicas);
       const alone = rng.chance(0.5) || cfg.replicas.length < 3;
       const minority = alone ? [node] : shuffled.slice(0, Math.floor((cfg.replicas.length - 1) / 2) || 1);
       out.push({ at, fault: 'partition', groups: [minority] }, { at: end, fault: 'heal' });
@@ -509,14 +510,6 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
 }
 
 const round = (x: number): number => Math.round(x);
-function shuffle<T>(xs: readonly T[], rng: { int(a: number, b: number): number }): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
 
 /**
  * The schedule with faults that cannot happen dropped: a restart of a node

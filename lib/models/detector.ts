@@ -13,7 +13,7 @@ import { parseConfig } from '../core/config';
 import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
-import { createRng, DistributionSchema, sample, SeedSchema } from '../core/random';
+import { DistributionSchema, sample, SeedSchema } from '../core/random';
 import { createSim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
@@ -356,8 +356,9 @@ export function recordHeartbeats(config: HeartbeatRunConfig): HeartbeatRun {
   sim.addNode('server', heartbeatSender({ to: 'monitor', interval: cfg.interval }));
   const upTo = Math.min(cfg.crashAt ?? cfg.until, cfg.until);
   const p = cfg.pauses;
+  // Its own stream, forked from the scenario's, not a second copy of the root stream the simulator draws from.
   // Passed field by field: under tslab's non-strict options zod's output fields read as optional.
-  const schedule = p ? pauseSchedule(createRng(cfg.seed), { nodes: ['server'], gap: p.every, length: p.duration, minLength: 1, until: upTo }) : [];
+  const schedule = p ? pauseSchedule(sim.rng.fork('pauses'), { nodes: ['server'], gap: p.every, length: p.duration, minLength: 1, until: upTo }) : [];
   // A pause running into the crash is cut short by it: the process is gone either way.
   const faults = parseConfig(NemesisSchema, schedule, 'pauses');
   if (cfg.crashAt !== undefined) faults.push({ at: cfg.crashAt, fault: 'crash', node: 'server' });

@@ -16,7 +16,7 @@ import { parseConfig, probability } from '../core/config';
 import type { Fault } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { Handlers, Message, NodeContext, Program } from '../core/node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
+import { DistributionSchema, exponential, type Rng, sample, SeedSchema, shuffle } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { leaderNote, leaderNotes, parseLeaderNote } from './leadership';
@@ -194,7 +194,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       sendHeartbeats();
     };
 
-    const wins = (): boolean => (cfg.quorum === 'majority' ? votes.size > size / 2 : votes.size === size);
+    const wins = (): boolean => (cfg.quorum === 'majority' ? votes.size >= majority(size) : votes.size === size);
 
     function startElection(): void {
       electionTimer = undefined;
@@ -394,7 +394,7 @@ export function partitionSchedule(rng: Rng, config: PartitionScheduleConfig): Fa
   const smaller = cfg.smaller ?? Math.max(1, Math.floor((cfg.nodes.length - 1) / 2));
   const r = rng.fork('partitions');
   const out: Fault[] = [];
-  for (let t = cfg.from + exp(r, cfg.every); t < cfg.until; t += exp(r, cfg.every)) {
+  for (let t = cfg.from + exponential(r, cfg.every); t < cfg.until; t += exponential(r, cfg.every)) {
     out.push({ at: t, fault: 'heal' });
     if (r.chance(cfg.heal)) continue;
     const shuffled = shuffle(r, cfg.nodes);
@@ -404,13 +404,4 @@ export function partitionSchedule(rng: Rng, config: PartitionScheduleConfig): Fa
   return out;
 }
 
-const exp = (r: Rng, mean: number): number => -mean * Math.log(1 - r.next());
 
-function shuffle<T>(r: Rng, items: readonly T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = r.int(0, i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}

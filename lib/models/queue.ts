@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { createSim, type Sim } from '../core/sim';
-import { DistributionSchema, meanOf, sample, SeedSchema, type Distribution, type Rng } from '../core/random';
+import { DistributionSchema, exponential, meanOf, sample, SeedSchema, type Distribution, type Rng } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
 /** What a port needs from the simulation: the time, and a way to act later. */
@@ -212,7 +212,7 @@ export function runQueue(input: QueueExperiment): QueueRun {
   });
   const arrive = (): void => {
     port.send(offered++, positiveSize(size, sizeRng));
-    if (offered < cfg.packets) sim.after(exponential(arrivalRate, arrivalsRng), arrive);
+    if (offered < cfg.packets) sim.after(exponential(arrivalsRng, 1 / arrivalRate), arrive);
   };
   sim.at(0, arrive);
   sim.run();
@@ -241,10 +241,6 @@ function summarize(utilization: number, arrivalRate: number, serviceRate: number
   };
 }
 
-/** An exponential gap for a Poisson process of `rate` per ms. */
-function exponential(rate: number, rng: Rng): number {
-  return -Math.log(1 - rng.next()) / rate;
-}
 
 /** A packet has at least one byte (an exponential can draw values near 0). */
 function positiveSize(d: Distribution, rng: Rng): number {
@@ -364,7 +360,7 @@ export function runPath(input: PathExperiment): PathRun {
     const n = ourSent++;
     firstSent.set(n, sim.now);
     enter(0, { n, ours: true, size: positiveSize(size, sizeRng), waits: [], sends: [] });
-    if (ourSent < cfg.packets) sim.after(exponential(cfg.flowRate, flowRng), sendOurs);
+    if (ourSent < cfg.packets) sim.after(exponential(flowRng, 1 / cfg.flowRate), sendOurs);
   };
   sim.at(0, sendOurs);
   cfg.stages.forEach((stage, i) => {
@@ -374,7 +370,7 @@ export function runPath(input: PathExperiment): PathRun {
       if (finished >= cfg.packets) return; // keep the load on until our last packet is through
       const bytes = positiveSize(size, rng);
       ports[i]!.send({ n: -1, ours: false, size: bytes, waits: [], sends: [] }, bytes);
-      sim.after(exponential(stage.crossTraffic, rng), cross);
+      sim.after(exponential(rng, 1 / stage.crossTraffic), cross);
     };
     sim.at(0, cross);
   });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { createPort } from './queue';
 import { createSim } from '../core/sim';
-import { DistributionSchema, meanOf, SeedSchema, sample, type Distribution } from '../core/random';
+import { DistributionSchema, exponential, meanOf, SeedSchema, sample, type Distribution } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
 export const RetryExperimentSchema = z
@@ -121,7 +121,7 @@ export function runRetries(input: RetryExperiment): RetryRun {
   const arrive = (): void => {
     requests.push({ sentAt: sim.now, attempts: [], state: 'waiting' });
     transmit(made++);
-    if (made < cfg.requests) sim.after(-Math.log(1 - arrivalRng.next()) / arrivalRate, arrive);
+    if (made < cfg.requests) sim.after(exponential(arrivalRng, 1 / arrivalRate), arrive);
   };
   sim.at(0, arrive);
   sim.run();

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import type { Program } from '../core/node';
-import { SeedSchema } from '../core/random';
+import { exponential, SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
@@ -124,7 +124,7 @@ export function lwwExperiment(config: LwwExperimentConfig): LwwExperiment {
           const mine = ++seq;
           ctx.call('db', { seq: mine, value: `${name}#${mine}`, timestamp: ctx.clock.wall() }, { timeout: 1_000 }, () => {
             if (mine >= cfg.writes) return;
-            const think = cfg.think > 0 ? -cfg.think * Math.log(1 - ctx.rng.next()) : 0;
+            const think = cfg.think > 0 ? exponential(ctx.rng, cfg.think) : 0;
             const others = names.filter((n) => n !== name);
             ctx.setTimer(think, () => ctx.send(ctx.rng.pick(others), { yourTurn: true }), 'think');
           });
