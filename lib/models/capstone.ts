@@ -14,14 +14,14 @@
 // tokens out again (GitHub's 2012 incident: a promoted MySQL follower reused
 // auto-increment ids its old leader had already issued).
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import type { Grant } from './lease';
 import { pauseSchedule, type Fault } from '../core/nemesis';
-import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
-import { createRng, DistributionSchema, sample, SeedSchema, shuffle, type Seed } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { createRng, DistributionSchema, sample, shuffle, type Seed } from '../core/random';
+import { type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { majority } from './election';
@@ -402,9 +402,8 @@ export function lockClient(config: LockClientConfig): Program {
 // ---------------------------------------------------------------------------
 // The whole system.
 
-export const CapstoneSchema = z
-  .object({
-    seed: SeedSchema,
+export const CapstoneSchema = ExperimentSchema
+  .extend({
     variant: z.enum(['correct', 'broken']).default('correct'),
     /** Replicas, named replica1..N: 3 tolerate one failure, 5 tolerate two. */
     replicas: z.number().int().min(1).max(7).default(3),
@@ -414,7 +413,6 @@ export const CapstoneSchema = z
     heartbeatInterval: z.number().gt(0).default(50),
     /** ms between the clients' start times: the first election takes ~150-300 ms anyway. */
     stagger: z.number().min(0).default(10),
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type CapstoneConfig = z.input<typeof CapstoneSchema>;
@@ -434,7 +432,7 @@ export type Capstone = {
  */
 export function capstoneSystem(config: CapstoneConfig, rules?: LockRules): Capstone {
   const cfg = parseConfig(CapstoneSchema, config, 'capstone config', 'capstone');
-  const sim = createSim({ seed: cfg.seed, ...(cfg.network ? { network: cfg.network } : {}) });
+  const sim = simFromConfig(cfg);
   const replicas = Array.from({ length: cfg.replicas }, (_, i) => `replica${i + 1}`);
   const clients = Array.from({ length: cfg.clients }, (_, i) => `client${i + 1}`);
   const writes: StoredWrite[] = [];

@@ -9,12 +9,12 @@
 // never the time of day: a wall clock stepped forward by NTP would make every
 // node look dead at once, and one stepped back would hide a real crash.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
-import { DistributionSchema, sample, SeedSchema } from '../core/random';
-import { createSim } from '../core/sim';
+import { DistributionSchema } from '../core/random';
 import type { NodeId } from '../core/trace';
 
 // ---------------------------------------------------------------------------
@@ -318,9 +318,8 @@ export const PausesSchema = z
   .strict();
 export type PausesConfig = z.input<typeof PausesSchema>;
 
-export const HeartbeatRunSchema = z
-  .object({
-    seed: SeedSchema,
+export const HeartbeatRunSchema = ExperimentSchema
+  .extend({
     network: NetworkConfigSchema.default(NetworkConfigSchema.parse({})),
     // As heartbeatSender's default.
     interval: z.number().gt(0).default(100),
@@ -350,7 +349,7 @@ export type HeartbeatRun = {
  */
 export function recordHeartbeats(config: HeartbeatRunConfig): HeartbeatRun {
   const cfg = parseConfig(HeartbeatRunSchema, config, 'heartbeat run', 'run');
-  const sim = createSim({ seed: cfg.seed, network: cfg.network, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const mon = monitor({ watch: 'server' });
   sim.addNode('monitor', mon.program);
   sim.addNode('server', heartbeatSender({ to: 'monitor', interval: cfg.interval }));

@@ -12,12 +12,12 @@
 // words (checkers parse them): `leader term=N` when it becomes leader of term
 // N, `follower term=N` when it steps down or adopts a newer term N.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig, probability } from '../core/config';
 import type { Fault } from '../core/nemesis';
-import { NetworkConfigSchema } from '../core/network';
 import type { Handlers, Message, NodeContext, Program } from '../core/node';
-import { DistributionSchema, exponential, type Rng, sample, SeedSchema, shuffle } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { DistributionSchema, exponential, type Rng, sample, shuffle } from '../core/random';
+import { type Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { leaderNote, leaderNotes, parseLeaderNote } from './leadership';
 
@@ -340,13 +340,11 @@ export function overlappingLeaders(trace: readonly TraceEvent[], end?: number): 
 // ---------------------------------------------------------------------------
 // A cluster, and random partitions to throw at it.
 
-export const ElectionClusterSchema = z
-  .object({
-    seed: SeedSchema,
+export const ElectionClusterSchema = ExperimentSchema
+  .extend({
     /** Cluster size; the nodes are named n1, n2, ... */
     nodes: z.number().int().min(1).max(25).default(5),
     ...ElectionFields,
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type ElectionClusterConfig = z.input<typeof ElectionClusterSchema>;
@@ -358,8 +356,8 @@ export type ElectionCluster = { sim: Sim; nodes: NodeId[]; config: ElectionConfi
  * peers included, and returns the program each node runs.
  */
 export function electionCluster(config: ElectionClusterConfig, program: (config: ElectionConfig) => Program = electionNode): ElectionCluster {
-  const { seed, nodes: count, network, ...election } = parseConfig(ElectionClusterSchema, config, 'election cluster config', 'cluster');
-  const sim = createSim({ seed, ...(network ? { network } : {}) });
+  const { seed, nodes: count, network, trace, ...election } = parseConfig(ElectionClusterSchema, config, 'election cluster config', 'cluster');
+  const sim = simFromConfig({ seed, network, trace });
   const nodes = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const electionConfig = parseConfig(ElectionConfigSchema, { ...election, peers: nodes }, 'election config', 'cluster');
   for (const n of nodes) sim.addNode(n, program(electionConfig));

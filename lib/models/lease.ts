@@ -6,12 +6,12 @@
 // than the lease: it then writes believing it still holds a lock that the
 // service has long since given to someone else.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { pauseSchedule, type Fault } from '../core/nemesis';
-import { NetworkConfigSchema } from '../core/network';
 import type { Program } from '../core/node';
-import { DistributionSchema, type Rng, sample, SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { DistributionSchema, type Rng } from '../core/random';
+import { type Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId } from '../core/trace';
 
@@ -186,9 +186,8 @@ export function leaseClient(config: LeaseClientConfig = {}): Program {
 // ---------------------------------------------------------------------------
 // A whole system: a lock service, a storage node and some clients.
 
-export const LockingSystemSchema = z
-  .object({
-    seed: SeedSchema,
+export const LockingSystemSchema = ExperimentSchema
+  .extend({
     /** Number of clients, named client1, client2, ... */
     clients: z.number().int().min(1).max(20).default(2),
     lease: z.number().gt(0).default(100),
@@ -197,7 +196,6 @@ export const LockingSystemSchema = z
     stagger: z.number().min(0).default(10),
     /** Settings shared by every client (its names of the lock and storage nodes are fixed). */
     client: LeaseClientSchema.omit({ lockService: true, storage: true, startAt: true }).partial().default({}),
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type LockingSystemConfig = z.input<typeof LockingSystemSchema>;
@@ -215,7 +213,7 @@ export type LockingSystem = {
  */
 export function lockingSystem(config: LockingSystemConfig, programs: { lockService?: Program; storage?: Program } = {}): LockingSystem {
   const cfg = parseConfig(LockingSystemSchema, config, 'locking system config', 'system');
-  const sim = createSim({ seed: cfg.seed, ...(cfg.network ? { network: cfg.network } : {}) });
+  const sim = simFromConfig(cfg);
   const writes: StoredWrite[] = [];
   sim.addNode('lock', programs.lockService ?? lockService({ lease: cfg.lease }));
   sim.addNode('storage', programs.storage ?? storageNode({ fenced: cfg.fenced }, writes));

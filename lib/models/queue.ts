@@ -5,9 +5,10 @@
 // and shared by senders. Also: the M/M/1 formulas the measurements are
 // compared with, and two experiments (one port; a path of ports).
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { createSim, type Sim } from '../core/sim';
-import { DistributionSchema, exponential, meanOf, sample, SeedSchema, type Distribution, type Rng } from '../core/random';
+import { type Sim } from '../core/sim';
+import { DistributionSchema, exponential, meanOf, sample, type Distribution, type Rng } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
 /** What a port needs from the simulation: the time, and a way to act later. */
@@ -154,9 +155,8 @@ export function mm1kDropProbability(utilization: number, capacity: number): numb
 const DEFAULT_SIZE = { kind: 'exponential' as const, mean: 1500 };
 const DEFAULT_RATE = 1500;
 
-export const QueueExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const QueueExperimentSchema = ExperimentSchema
+  .extend({
     /** Offered load λ/μ: the fraction of the link's capacity the arrivals ask for (above 1 is overload). */
     utilization: z.number().gt(0).max(100),
     /** Packets that arrive (dropped or not). */
@@ -198,7 +198,7 @@ export function runQueue(input: QueueExperiment): QueueRun {
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`queue experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
   const serviceRate = cfg.rate / meanSize;
   const arrivalRate = cfg.utilization * serviceRate;
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const arrivalsRng = sim.rng.fork('arrivals');
   const sizeRng = sim.rng.fork('sizes');
   const skip = Math.floor(cfg.warmup * cfg.packets);
@@ -264,9 +264,8 @@ export const StageSchema = z
   })
   .strict();
 
-export const PathExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const PathExperimentSchema = ExperimentSchema
+  .extend({
     /** Our flow: packets per ms, Poisson. */
     flowRate: z.number().gt(0),
     /** Packets of our flow sent. */
@@ -310,7 +309,7 @@ export function runPath(input: PathExperiment): PathRun {
   const size = cfg.packetSize as Distribution;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`path experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const sizeRng = sim.rng.fork('sizes');
   const skip = Math.floor(cfg.warmup * cfg.packets);
   const k = cfg.stages.length;
