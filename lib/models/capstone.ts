@@ -21,7 +21,7 @@ import { pauseSchedule, type Fault } from '../core/nemesis';
 import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
 import { createRng, DistributionSchema, sample, shuffle, type Seed } from '../core/random';
-import { type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { majority } from './election';

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
+import { NemesisSchema, pauseSchedule } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
 import { DistributionSchema } from '../core/random';

@@ -17,7 +17,7 @@ import { parseConfig, probability } from '../core/config';
 import type { Fault } from '../core/nemesis';
 import type { Handlers, Message, NodeContext, Program } from '../core/node';
 import { DistributionSchema, exponential, type Rng, sample, shuffle } from '../core/random';
-import { type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { leaderNote, leaderNotes, parseLeaderNote } from './leadership';
 

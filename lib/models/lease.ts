@@ -11,7 +11,7 @@ import { parseConfig } from '../core/config';
 import { pauseSchedule, type Fault } from '../core/nemesis';
 import type { Program } from '../core/node';
 import { DistributionSchema, type Rng } from '../core/random';
-import { type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId } from '../core/trace';
 

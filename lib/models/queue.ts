@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import { DistributionSchema, exponential, meanOf, sample, type Distribution, type Rng } from '../core/random';
 import { mean, percentile } from '../core/stats';
 

@@ -8,7 +8,7 @@ import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import type { Program } from '../core/node';
 import { exponential } from '../core/random';
-import { type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
 /** A write as the store saw it. `trueTime` is when it happened; `timestamp` is what its node's clock said. */
