@@ -1,6 +1,7 @@
 // Simulator throughput on fixed workloads. A benchmark, not a test: it prints
 // numbers and asserts nothing about time. Run: npm run bench
-import { createSim, sample, distribution } from '../lib';
+import { createSim } from '../lib/core/sim';
+import { distribution, sample } from '../lib/core/random';
 
 type Result = { name: string; events: number; seconds: number; extra?: string };
 

@@ -26,7 +26,8 @@ export function attempt<T>(fn: () => T, exercise = 'this exercise'): T | undefin
  */
 export function check(exercise: string, target: 'exercises' | 'solutions' = 'exercises'): void {
   const root = path.resolve(__dirname, '..');
-  const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  // Wherever npm put tsx (a hoisted or linked node_modules too), as node would find it from here.
+  const tsx = require.resolve('tsx/cli', { paths: [root] });
   const r = spawnSync(process.execPath, [tsx, path.join(root, 'scripts', 'grade.ts'), '--only', exercise, '--target', target], {
     cwd: root,
     encoding: 'utf8',

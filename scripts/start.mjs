@@ -10,7 +10,7 @@
 //      node_modules/.package-lock.json.
 //   2. Jupyter: a python that can `import notebook, nbclient, nbconvert`
 //      (candidates: $FAULTLINE_PYTHON, .venv/bin/python, /usr/bin/python3,
-//      python3 -- the same list as scripts/jupyter.ts, keep them in sync).
+//      python3 -- from scripts/python-env.cjs, shared with scripts/jupyter.ts).
 //      If there is none: apt-get (Debian/Ubuntu, with sudo when not root),
 //      otherwise a project-local .venv with pip.
 //   3. The project-local `faultline` kernelspec (jupyter/kernels/faultline,
@@ -24,15 +24,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// The python search and Jupyter's environment: one copy, shared with scripts/jupyter.ts.
+import pythonEnv from './python-env.cjs';
+
+const { firstJupyterPython, jupyterEnv, kernelName: KERNEL_NAME, pythonCandidates, pythonHasModules, requiredPythonModules: REQUIRED_MODULES } = pythonEnv;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const isWindows = process.platform === 'win32';
-const REQUIRED_MODULES = ['notebook', 'nbclient', 'nbconvert'];
 const APT_PACKAGES = ['jupyter-notebook', 'jupyter-nbconvert', 'python3-nbclient'];
 const PIP_PACKAGES = ['notebook', 'nbclient', 'nbconvert'];
-const KERNEL_NAME = 'faultline';
 
 const USAGE = `usage: node scripts/start.mjs [--setup-only] [--port N] [--open] [--lab]
   --setup-only  install/verify everything, do not start Jupyter (npm run setup)
@@ -67,26 +69,6 @@ function parseArgs(argv) {
     } else die(`unknown option ${arg}\n${USAGE}`);
   }
   return options;
-}
-
-/** process.env + JUPYTER_PATH=<root>/jupyter first (same as jupyterEnv() in scripts/jupyter.ts). */
-function jupyterEnv() {
-  const own = join(root, 'jupyter');
-  const existing = (process.env.JUPYTER_PATH ?? '')
-    .split(delimiter)
-    .filter((entry) => entry !== '' && resolve(entry) !== own);
-  // The kernelspec runs `node`; make sure the node running us is reachable
-  // (appended, so it never shadows anything already on PATH).
-  const pathEntries = (process.env.PATH ?? '').split(delimiter).filter((entry) => entry !== '');
-  if (!pathEntries.includes(dirname(process.execPath))) pathEntries.push(dirname(process.execPath));
-  const path = pathEntries.join(delimiter);
-  return {
-    ...process.env,
-    PATH: path,
-    JUPYTER_PATH: [own, ...existing].join(delimiter),
-    PYDEVD_DISABLE_FILE_VALIDATION: '1',
-    PYTHONIOENCODING: process.env.PYTHONIOENCODING ?? 'utf-8',
-  };
 }
 
 function run(command, args, options = {}) {
@@ -132,25 +114,12 @@ function ensureNpmDependencies() {
 
 // ---------------------------------------------------------------- python / Jupyter
 
-function pythonCandidates() {
-  const candidates = [];
-  const fromEnv = process.env.FAULTLINE_PYTHON?.trim();
-  if (fromEnv) candidates.push(fromEnv);
-  if (isWindows) candidates.push(join(root, '.venv', 'Scripts', 'python.exe'));
-  else candidates.push(join(root, '.venv', 'bin', 'python'), '/usr/bin/python3');
-  candidates.push('python3');
-  if (isWindows) candidates.push('python');
-  return [...new Set(candidates)];
-}
-
 function pythonImports(python, modules) {
-  if (/[\\/]/.test(python) && !existsSync(python)) return false;
-  const result = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', env: jupyterEnv(), timeout: 60_000 });
-  return result.status === 0;
+  return pythonHasModules(python, modules);
 }
 
 function findJupyterPython(extraModules = []) {
-  return pythonCandidates().find((python) => pythonImports(python, [...REQUIRED_MODULES, ...extraModules])) ?? null;
+  return firstJupyterPython(extraModules);
 }
 
 function isRoot() {

@@ -9,6 +9,7 @@ import { nonNegative, parseConfig } from '../core/config';
 import { isGrant } from '../models/lease';
 import { isRpcEnvelope } from '../core/node';
 import { isWriteRequest, type WriteReply } from '../models/storage';
+import { leaderNotes, type LeadershipNote } from '../models/leadership';
 import { formatEvent, truncatedCount, type NodeId, type TraceEvent } from '../core/trace';
 
 export type Verdict = ({ ok: true; property?: string } | { ok: false; property: string; message: string; events: TraceEvent[] }) & {
@@ -157,22 +158,8 @@ function singleWriterOn(trace: readonly TraceEvent[], opts: { storage?: NodeId; 
   return { ok: true, property };
 }
 
-/** A leadership change as a node wrote it into the trace: `leader term=N` or `follower term=N`. */
-export type LeadershipNote = { role: 'leader' | 'follower'; term: number; node: NodeId; time: number; event: Extract<TraceEvent, { type: 'note' }> };
-
-// The shared convention of the election lessons; text after the term (e.g. "leader term=3 (votes a,b,c)") is allowed.
-const LEADER_NOTE = /^(leader|follower) term=(\d+)(?:\s|$)/;
-
-/** Every `leader term=N` and `follower term=N` note, in trace order. Other notes are ignored. */
-export function leaderNotes(trace: readonly TraceEvent[]): LeadershipNote[] {
-  const out: LeadershipNote[] = [];
-  for (const e of trace) {
-    if (e.type !== 'note') continue;
-    const m = LEADER_NOTE.exec(e.text);
-    if (m) out.push({ role: m[1] as 'leader' | 'follower', term: Number(m[2]), node: e.node, time: e.time, event: e });
-  }
-  return out;
-}
+// The leadership-note convention lives with the election model; checkers read it from there.
+export { leaderNotes, type LeadershipNote } from '../models/leadership';
 
 /**
  * Election safety: no two different nodes claim leadership of the same term.

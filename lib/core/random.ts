@@ -115,7 +115,7 @@ export function sample(d: Distribution, rng: Rng): number {
     case 'uniform':
       return rng.uniform(d.min, d.max);
     case 'exponential':
-      return -d.mean * Math.log(1 - rng.next());
+      return exponential(rng, d.mean);
     case 'normal':
       return Math.max(d.min ?? 0, d.mean + d.sd * rng.gaussian());
     case 'lognormal':
@@ -158,4 +158,22 @@ export function describe(d: Distribution): string {
     case 'pareto':
       return `pareto(scale ${d.scale}, shape ${d.shape})`;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Draws the lessons share, so each has one definition on the seeded stream.
+
+/** An exponential draw with this mean: the gap between events of a Poisson process of rate 1 / mean. */
+export function exponential(rng: Rng, mean: number): number {
+  return -mean * Math.log(1 - rng.next()); // 1 - next() is in (0, 1]: never log(0)
+}
+
+/** A uniformly random permutation of `items` (Fisher–Yates); the input is left as it was. */
+export function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { configFail, nonNegative, parseConfig, probability } from './config';
 import type { Fault } from './nemesis';
-import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
+import { describe, DistributionSchema, exponential, sample, shuffle, type Distribution, type Rng } from './random';
 import type { NodeId } from './trace';
 
 /** The most faults one generated schedule (or one clock strobe) may hold: more is a mistake in its settings, not an experiment. */
@@ -129,7 +129,7 @@ export function partitionSchedule(rng: Rng, config: PartitionScheduleConfig): Fa
   const smaller = cfg.smaller ?? Math.max(1, Math.floor((cfg.nodes.length - 1) / 2));
   const r = rng.fork('partitions');
   const out: Fault[] = [];
-  for (let t = advance(cfg.from, exp(r, cfg.every), 'partitions.every'); t < cfg.until; t = advance(t, exp(r, cfg.every), 'partitions.every')) {
+  for (let t = advance(cfg.from, exponential(r, cfg.every), 'partitions.every'); t < cfg.until; t = advance(t, exponential(r, cfg.every), 'partitions.every')) {
     out.push({ at: t, fault: 'heal' });
     bound(out, 'partitions.every', `a change every ${cfg.every} ms on average from t=${cfg.from} to t=${cfg.until}: make every longer or the window shorter`);
     if (r.chance(cfg.heal)) continue;
@@ -138,17 +138,6 @@ export function partitionSchedule(rng: Rng, config: PartitionScheduleConfig): Fa
   }
   out.push({ at: cfg.until, fault: 'heal' });
   return out;
-}
-
-const exp = (r: Rng, mean: number): number => -mean * Math.log(1 - r.next());
-
-function shuffle<T>(r: Rng, items: readonly T[]): T[] {
-  const a = [...items];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = r.int(0, i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
 }
 
 // ---------------------------------------------------------------------------
@@ -204,12 +193,7 @@ export function randomFaults(rng: Rng, config: RandomFaultsConfig): Fault[] {
 
 /** A random non-empty proper subset of `nodes`: one side of a partition. */
 function split(rng: Rng, nodes: readonly NodeId[]): NodeId[] {
-  const shuffled = [...nodes];
-  for (let i = shuffled.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
-  }
-  return shuffled.slice(0, rng.int(1, nodes.length - 1));
+  return shuffle(rng, nodes).slice(0, rng.int(1, nodes.length - 1));
 }
 
 const round = (ms: number): number => Math.round(ms * 10) / 10;

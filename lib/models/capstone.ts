@@ -14,17 +14,18 @@
 // tokens out again (GitHub's 2012 incident: a promoted MySQL follower reused
 // auto-increment ids its old leader had already issued).
 import { z } from 'zod';
-import { acceptedWrites, atMostOneLeaderPerTerm, eventuallyAnswered, leaderNotes, leaseGrants, noStaleTokenWrites, type LeaseGrant, type Verdict } from '../checking/checkers';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { configFail, parseConfig } from '../core/config';
 import type { Grant } from './lease';
 import { MAX_SCHEDULE_FAULTS, pauseSchedule, type Fault } from '../core/nemesis';
-import { NetworkConfigSchema } from '../core/network';
 import type { NodeContext, Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
-import { createRng, DistributionSchema, sample, SeedSchema, type Seed } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { createRng, DistributionSchema, sample, shuffle, type Seed } from '../core/random';
+import type { Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
-import { eventsOf, formatEvent, type NodeId, type TraceEvent } from '../core/trace';
+import type { NodeId, TraceEvent } from '../core/trace';
+import { majority } from './election';
+import { leaderNote } from './leadership';
 
 // ---------------------------------------------------------------------------
 // The rules that make or break it.
@@ -141,7 +142,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
     if (!cfg.peers.includes(ctx.id)) throw new Error(`lock replica ${ctx.id}: peers (${cfg.peers.join(', ')}) must include itself`);
     const mono = (): number => ctx.clock.monotonic();
     const others = cfg.peers.filter((p) => p !== ctx.id);
-    const majority = Math.floor(cfg.peers.length / 2) + 1;
+    const quorum = majority(cfg.peers.length);
     const term = (): number => (ctx.disk.get(TERM) as number | undefined) ?? 0;
     const votedFor = (): NodeId | null => (ctx.disk.get(VOTED_FOR) as NodeId | undefined) ?? null;
     const lastTokenSeen = (): number => (ctx.disk.get(LAST_TOKEN) as number | undefined) ?? 0;
@@ -181,7 +182,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       patience = sample(cfg.electionTimeout, ctx.rng);
       standAt = null;
       held = undefined;
-      if (changed) ctx.note(`follower term=${t}`);
+      if (changed) ctx.note(leaderNote('follower', t));
       lastFollowedTerm = t;
     };
 
@@ -196,7 +197,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       votes = new Set([ctx.id]);
       electionDeadline = mono() + sample(cfg.electionTimeout, ctx.rng);
       ctx.note(`candidate term=${t}`);
-      if (votes.size >= majority) return becomeLeader();
+      if (votes.size >= quorum) return becomeLeader();
       for (const p of others) ctx.send(p, { type: 'vote-request', term: t } satisfies VoteRequest);
     };
 
@@ -208,7 +209,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
       grantsInTerm = 0;
       held = undefined;
       acks.clear();
-      ctx.note(`leader term=${term()}`);
+      ctx.note(leaderNote('leader', term()));
       const beat = (): void => {
         if (role !== 'leader' || reign !== myReign) return;
         for (const p of others) ctx.send(p, { type: 'heartbeat', term: term(), lastToken: lastTokenSeen() } satisfies LeaderHeartbeat);
@@ -219,9 +220,9 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
 
     /** ms since a majority (this leader included) last confirmed it; Infinity if never. */
     const majorityAge = (): number => {
-      if (majority <= 1) return 0;
+      if (quorum <= 1) return 0;
       const times = others.map((p) => acks.get(p) ?? -Infinity).sort((a, b) => b - a);
-      return mono() - times[majority - 2]!;
+      return mono() - times[quorum - 2]!;
     };
 
     const tick = (): void => {
@@ -259,7 +260,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
         case 'vote':
           if (role === 'candidate' && m.term === term() && m.granted) {
             votes.add(from);
-            if (votes.size >= majority) becomeLeader();
+            if (votes.size >= quorum) becomeLeader();
           }
           return;
         case 'heartbeat':
@@ -401,9 +402,8 @@ export function lockClient(config: LockClientConfig): Program {
 // ---------------------------------------------------------------------------
 // The whole system.
 
-export const CapstoneSchema = z
-  .object({
-    seed: SeedSchema,
+export const CapstoneSchema = ExperimentSchema
+  .extend({
     variant: z.enum(['correct', 'broken']).default('correct'),
     /** Replicas, named replica1..N: 3 tolerate one failure, 5 tolerate two. */
     replicas: z.number().int().min(1).max(7).default(3),
@@ -413,7 +413,6 @@ export const CapstoneSchema = z
     heartbeatInterval: z.number().gt(0).default(50),
     /** ms between the clients' start times: the first election takes ~150-300 ms anyway. */
     stagger: z.number().min(0).default(10),
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type CapstoneConfig = z.input<typeof CapstoneSchema>;
@@ -433,7 +432,7 @@ export type Capstone = {
  */
 export function capstoneSystem(config: CapstoneConfig, rules?: LockRules): Capstone {
   const cfg = parseConfig(CapstoneSchema, config, 'capstone config', 'capstone');
-  const sim = createSim({ seed: cfg.seed, ...(cfg.network ? { network: cfg.network } : {}) });
+  const sim = simFromConfig(cfg);
   const replicas = Array.from({ length: cfg.replicas }, (_, i) => `replica${i + 1}`);
   const clients = Array.from({ length: cfg.clients }, (_, i) => `client${i + 1}`);
   const writes: StoredWrite[] = [];
@@ -488,7 +487,7 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
     const at = round(t);
     const end = Math.min(round(t + sample(cfg.length, rng)), cfg.until);
     if (kind === 'partition') {
-      const shuffled = shuffle(cfg.replicas, rng);
+      const shuffled = shuffle(rng, cfg.replicas);
       const alone = rng.chance(0.5) || cfg.replicas.length < 3;
       const minority = alone ? [node] : shuffled.slice(0, Math.floor((cfg.replicas.length - 1) / 2) || 1);
       out.push({ at, fault: 'partition', groups: [minority] }, { at: end, fault: 'heal' });
@@ -511,14 +510,6 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
 }
 
 const round = (x: number): number => Math.round(x);
-function shuffle<T>(xs: readonly T[], rng: { int(a: number, b: number): number }): T[] {
-  const a = [...xs];
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [a[i], a[j]] = [a[j]!, a[i]!];
-  }
-  return a;
-}
 
 /**
  * The schedule with faults that cannot happen dropped: a restart of a node
@@ -561,149 +552,7 @@ export function capstoneScenario(config: Omit<CapstoneConfig, 'seed'> = {}, rule
 }
 
 // ---------------------------------------------------------------------------
-// Checkers (same Verdict shape as lib/checking/checkers.ts).
-
-/**
- * No fencing token in two different clients' accepted writes. The fenced
- * storage accepts a token *equal* to the highest it has seen, so if the lock
- * service hands one token to two clients, fencing cannot tell them apart:
- * both write, each sure it holds the lock.
- */
-export function noSharedTokens(trace: readonly TraceEvent[], opts: { storage?: NodeId } = {}): Verdict {
-  const property = 'noSharedTokens';
-  const byToken = new Map<number, ReturnType<typeof acceptedWrites>[number]>();
-  for (const w of acceptedWrites(trace, opts.storage)) {
-    if (w.token === null) continue;
-    const first = byToken.get(w.token);
-    if (first && first.client !== w.client) {
-      return {
-        ok: false,
-        property,
-        message:
-          `token ${w.token} written by two clients: the storage accepted ${first.client}'s ${JSON.stringify(first.value)} at t=${t1(first.time)} ` +
-          `and ${w.client}'s ${JSON.stringify(w.value)} at t=${t1(w.time)}`,
-        events: [first.request, first.ack, w.request, w.ack],
-      };
-    }
-    if (!first) byToken.set(w.token, w);
-  }
-  return { ok: true, property };
-}
-
-/** Every lease granted by any of `replicas`, in order, with the replica that granted it. */
-export function replicaGrants(trace: readonly TraceEvent[], replicas: readonly NodeId[]): Array<LeaseGrant & { replica: NodeId }> {
-  return replicas
-    .flatMap((r) => leaseGrants(trace, r).map((g) => ({ ...g, replica: r })))
-    .sort((a, b) => a.time - b.time || a.event.msg - b.event.msg);
-}
-
-/**
- * Liveness, once the faults are over: every one of `clients` gets a write
- * accepted between `after` and `after + within` ms.
- */
-export function progressAfter(trace: readonly TraceEvent[], opts: { after: number; within: number; clients: readonly NodeId[]; storage?: NodeId }): Verdict {
-  const property = 'progressAfter';
-  const end = opts.after + opts.within;
-  const writers = new Set(acceptedWrites(trace, opts.storage).filter((w) => w.time >= opts.after && w.time <= end).map((w) => w.client));
-  const idle = opts.clients.filter((c) => !writers.has(c));
-  if (idle.length === 0) return { ok: true, property };
-  const notes = eventsOf(trace, 'note').filter((e) => idle.includes(e.node) && e.time >= opts.after && e.time <= end);
-  return {
-    ok: false,
-    property,
-    message: `no write accepted from ${idle.join(', ')} between t=${t1(opts.after)} and t=${t1(end)}`,
-    events: notes.slice(-4),
-  };
-}
-
-/** The lesson's verdicts for one run: three safety properties, then two liveness ones judged after `healedAt`. */
-export type CapstoneVerdicts = { leaders: Verdict; fencing: Verdict; tokens: Verdict; answered: Verdict; progress: Verdict };
-
-export function capstoneVerdicts(trace: readonly TraceEvent[], opts: { clients: readonly NodeId[]; healedAt: number; within?: number }): CapstoneVerdicts {
-  // Detection (~110 ms) + jitter + an election + one lease of waiting: well under a second.
-  const within = opts.within ?? 1000;
-  return {
-    leaders: atMostOneLeaderPerTerm(trace),
-    fencing: noStaleTokenWrites(trace),
-    tokens: noSharedTokens(trace),
-    // Every call from a client gets an answer (a refusal or a redirect counts) within a few timeouts.
-    answered: eventuallyAnswered(trace, { healedAt: opts.healedAt, within: 200, client: [...opts.clients] }),
-    progress: progressAfter(trace, { after: opts.healedAt, within, clients: opts.clients }),
-  };
-}
-
-/** The safety properties as one property, for a shrinker: the first that fails, or ok. */
-export function capstoneSafety(trace: readonly TraceEvent[]): Verdict {
-  for (const v of [atMostOneLeaderPerTerm(trace), noStaleTokenWrites(trace), noSharedTokens(trace)]) if (!v.ok) return v;
-  return { ok: true, property: 'safety' };
-}
-
-// ---------------------------------------------------------------------------
-// Measurements for the charts.
-
-/** Accepted writes per second in bins of `bin` ms, from 0 to `until`. */
-export function throughput(trace: readonly TraceEvent[], until: number, bin = 100): { t: number[]; rate: number[] } {
-  const n = Math.ceil(until / bin);
-  const counts = new Array<number>(n).fill(0);
-  for (const w of acceptedWrites(trace)) {
-    const i = Math.min(n - 1, Math.floor(w.time / bin));
-    if (i >= 0) counts[i]!++;
-  }
-  return { t: counts.map((_, i) => (i + 0.5) * bin), rate: counts.map((c) => (c * 1000) / bin) };
-}
-
-/** The node that most recently claimed leadership at or before `time` (it may no longer know it is deposed). */
-export function leaderAt(trace: readonly TraceEvent[], time: number): NodeId | null {
-  let who: NodeId | null = null;
-  let best = -1;
-  for (const n of leaderNotes(trace)) {
-    if (n.role === 'leader' && n.time <= time && n.term > best) {
-      best = n.term;
-      who = n.node;
-    }
-  }
-  return who;
-}
-
-export type Recovery = { at: number; kind: FaultKind; node: NodeId | null; hitLeader: boolean; recovery: number };
-
-/**
- * For each replica fault that starts at `at`: how long until the storage
- * accepts a write made under a lease granted *after* the fault (Infinity if
- * none before `until`): the service has worked through it. `hitLeader`: the
- * fault struck the leader of the moment (for a partition: the leader ended up
- * on the minority side).
- */
-export function recoveryTimes(trace: readonly TraceEvent[], schedule: readonly Fault[], replicas: readonly NodeId[], until: number): Recovery[] {
-  const grants = replicaGrants(trace, replicas);
-  // When the lease behind each accepted write was granted: the writer's latest grant of that token.
-  const written = acceptedWrites(trace).map((w) => {
-    let grantedAt = -Infinity;
-    for (const g of grants) if (g.client === w.client && g.token === w.token && g.time <= w.time) grantedAt = g.time;
-    return { time: w.time, grantedAt };
-  });
-  const out: Recovery[] = [];
-  for (const f of schedule) {
-    let kind: FaultKind;
-    let node: NodeId | null = null;
-    let hit = false;
-    const leader = leaderAt(trace, f.at);
-    if (f.fault === 'crash' || f.fault === 'pause' || f.fault === 'clock-step') {
-      if (!replicas.includes(f.node)) continue;
-      kind = f.fault === 'clock-step' ? 'clock' : f.fault;
-      node = f.node;
-      hit = f.node === leader;
-    } else if (f.fault === 'partition') {
-      kind = 'partition';
-      const group = f.groups[0]!;
-      hit = leader !== null && group.includes(leader) === group.length <= replicas.length / 2;
-      node = group.join('+');
-    } else continue;
-    const next = written.find((w) => w.grantedAt > f.at && w.time <= until);
-    out.push({ at: f.at, kind, node, hitLeader: hit, recovery: next === undefined ? Infinity : next.time - f.at });
-  }
-  return out;
-}
+// Drawing a run.
 
 /** Just the events worth drawing of a trace: no timers, no heartbeats; votes, grants, writes, faults and notes stay. */
 export function storyOf(trace: readonly TraceEvent[], opts: { heartbeats?: boolean } = {}): TraceEvent[] {
@@ -715,12 +564,3 @@ export function storyOf(trace: readonly TraceEvent[], opts: { heartbeats?: boole
     return true;
   });
 }
-
-/** A verdict's events, one line each: for printing next to a diagram. */
-export function verdictLines(v: Verdict): string[] {
-  if (v.ok) return [`✓ ${v.property ?? 'ok'}`];
-  const bad = v as Extract<Verdict, { ok: false }>;
-  return [`✗ ${bad.property}: ${bad.message}`, ...bad.events.map((e) => `  ${formatEvent(e)}`)];
-}
-
-const t1 = (ms: number): string => `${Number(ms.toFixed(1))}`;

@@ -6,10 +6,10 @@
 // a lost packet simply goes out again in a later one, so what counts is
 // packets delivered.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { createSim } from '../core/sim';
-import { DistributionSchema, sample, SeedSchema, type Distribution } from '../core/random';
+import { DistributionSchema, sample, type Distribution } from '../core/random';
 
 export const SenderSchema = z.discriminatedUnion('kind', [
   z
@@ -32,9 +32,8 @@ export const SenderSchema = z.discriminatedUnion('kind', [
 ]);
 export type SenderInput = z.input<typeof SenderSchema>;
 
-export const BottleneckExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const BottleneckExperimentSchema = ExperimentSchema
+  .extend({
     senders: z
       .array(SenderSchema)
       .min(1)
@@ -120,7 +119,7 @@ type SenderState = {
 
 export function runBottleneck(input: BottleneckExperiment): BottleneckRun {
   const cfg = parseConfig(BottleneckExperimentSchema, input, 'bottleneck experiment', 'experiment');
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const jitter = cfg.jitter as Distribution;
   const jitterRng = sim.rng.fork('jitter');
   const measuring = () => sim.now >= cfg.measureFrom;

@@ -8,11 +8,10 @@
 //   const p = withCorruption(receiverProgram, { bitErrorRate: 1e-3, checksum: 'crc32' });
 //   corruptionExperiment({ seed: 1, messages: 2000, bitErrorRate: 1e-3, checksum: 'sum8' })
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig, probability } from '../core/config';
 import type { Message, Program } from '../core/node';
 import type { Rng } from '../core/random';
-import { SeedSchema } from '../core/random';
-import { createSim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
 /** No checksum; an 8-bit sum of the bytes (weak); CRC-32 as in Ethernet, zip and PNG (strong). */
@@ -221,9 +220,8 @@ export function withCorruption(program: Program, options: CorruptionInput, obser
 // ---------------------------------------------------------------------------
 // The experiment of the lesson: one sender, one receiver, a noisy wire.
 
-export const CorruptionExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const CorruptionExperimentSchema = ExperimentSchema
+  .extend({
     // Enough for rates down to 1 in 10^4 bits to show a few corrupted frames.
     messages: z.number().int().min(1).max(1_000_000).default(2000),
     bitErrorRate: probability(),
@@ -254,7 +252,7 @@ export function paymentMessage(i: number): { seq: number; from: string; to: stri
 /** `messages` payment messages from 'sender' to 'receiver', one per ms, over a wire with the given bit error rate. */
 export function corruptionExperiment(config: CorruptionExperimentConfig): CorruptionCounts & { reports: FrameReport[] } {
   const cfg = parseConfig(CorruptionExperimentSchema, config, 'corruption experiment', 'experiment');
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const reports: FrameReport[] = [];
   const noisy = { bitErrorRate: cfg.bitErrorRate, checksum: cfg.checksum };
   sim.addNode(

@@ -9,12 +9,12 @@
 // never the time of day: a wall clock stepped forward by NTP would make every
 // node look dead at once, and one stepped back would hide a real crash.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { NemesisSchema, pauseSchedule, type NemesisInput } from '../core/nemesis';
+import { NemesisSchema, pauseSchedule } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import { needsNodes, type NodeContext, type Program } from '../core/node';
-import { createRng, DistributionSchema, sample, SeedSchema } from '../core/random';
-import { createSim } from '../core/sim';
+import { DistributionSchema } from '../core/random';
 import type { NodeId } from '../core/trace';
 
 // ---------------------------------------------------------------------------
@@ -318,9 +318,8 @@ export const PausesSchema = z
   .strict();
 export type PausesConfig = z.input<typeof PausesSchema>;
 
-export const HeartbeatRunSchema = z
-  .object({
-    seed: SeedSchema,
+export const HeartbeatRunSchema = ExperimentSchema
+  .extend({
     network: NetworkConfigSchema.default(NetworkConfigSchema.parse({})),
     // As heartbeatSender's default.
     interval: z.number().gt(0).default(100),
@@ -350,14 +349,15 @@ export type HeartbeatRun = {
  */
 export function recordHeartbeats(config: HeartbeatRunConfig): HeartbeatRun {
   const cfg = parseConfig(HeartbeatRunSchema, config, 'heartbeat run', 'run');
-  const sim = createSim({ seed: cfg.seed, network: cfg.network, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const mon = monitor({ watch: 'server' });
   sim.addNode('monitor', mon.program);
   sim.addNode('server', heartbeatSender({ to: 'monitor', interval: cfg.interval }));
   const upTo = Math.min(cfg.crashAt ?? cfg.until, cfg.until);
   const p = cfg.pauses;
+  // Its own stream, forked from the scenario's, not a second copy of the root stream the simulator draws from.
   // Passed field by field: under tslab's non-strict options zod's output fields read as optional.
-  const schedule = p ? pauseSchedule(createRng(cfg.seed), { nodes: ['server'], gap: p.every, length: p.duration, minLength: 1, until: upTo }) : [];
+  const schedule = p ? pauseSchedule(sim.rng.fork('pauses'), { nodes: ['server'], gap: p.every, length: p.duration, minLength: 1, until: upTo }) : [];
   // A pause running into the crash is cut short by it: the process is gone either way.
   const faults = parseConfig(NemesisSchema, schedule, 'pauses');
   if (cfg.crashAt !== undefined) faults.push({ at: cfg.crashAt, fault: 'crash', node: 'server' });

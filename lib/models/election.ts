@@ -12,12 +12,13 @@
 // words (checkers parse them): `leader term=N` when it becomes leader of term
 // N, `follower term=N` when it steps down or adopts a newer term N.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { NetworkConfigSchema } from '../core/network';
 import { needsNodes, type Handlers, type Message, type NodeContext, type NodeRef, type Program } from '../core/node';
-import { DistributionSchema, sample, SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { DistributionSchema, sample } from '../core/random';
+import type { Sim } from '../core/sim';
 import type { NodeId, TraceEvent } from '../core/trace';
+import { leaderNote, leaderNotes, parseLeaderNote } from './leadership';
 
 // ---------------------------------------------------------------------------
 // The protocol, as data. Every message is a plain `ctx.send` (no rpc): a vote
@@ -171,7 +172,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       objectionTimer = cancel(objectionTimer);
       const learned = newLeader !== undefined && newLeader !== leader;
       if (newLeader !== undefined) leader = newLeader;
-      if (changed) ctx.note(`follower term=${term}`);
+      if (changed) ctx.note(leaderNote('follower', term));
       if (changed || learned) hooks.onFollower?.(ctx, term, leader);
       if (wasLeader) resetElectionTimer();
     };
@@ -187,12 +188,12 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       leader = ctx.id;
       electionTimer = cancel(electionTimer);
       objectionTimer = cancel(objectionTimer);
-      ctx.note(`leader term=${term}`);
+      ctx.note(leaderNote('leader', term));
       hooks.onLeader?.(ctx, term);
       sendHeartbeats();
     };
 
-    const wins = (): boolean => (cfg.quorum === 'majority' ? votes.size > size / 2 : votes.size === size);
+    const wins = (): boolean => (cfg.quorum === 'majority' ? votes.size >= majority(size) : votes.size === size);
 
     function startElection(): void {
       electionTimer = undefined;
@@ -220,7 +221,7 @@ export function electionNode(config: ElectionConfigInput, hooks: ElectionHooks =
       }
     }
 
-    if (term > 0) ctx.note(`follower term=${term}`); // restarted: whatever it was before, it is a follower now
+    if (term > 0) ctx.note(leaderNote('follower', term)); // restarted: whatever it was before, it is a follower now
     resetElectionTimer();
 
     return {
@@ -276,13 +277,9 @@ export type ElectedLeader = { term: number; node: NodeId; time: number };
 
 /** Every `leader term=N` note (text may follow after a space), in trace order. */
 export function leadersOf(trace: readonly TraceEvent[]): ElectedLeader[] {
-  const out: ElectedLeader[] = [];
-  for (const e of trace) {
-    if (e.type !== 'note') continue;
-    const m = /^leader term=(\d+)(?:\s|$)/.exec(e.text);
-    if (m) out.push({ term: Number(m[1]), node: e.node, time: e.time });
-  }
-  return out;
+  return leaderNotes(trace)
+    .filter((n) => n.role === 'leader')
+    .map((n) => ({ term: n.term, node: n.node, time: n.time }));
 }
 
 /** Terms in which more than one node became leader: split brain, as data. */
@@ -316,10 +313,10 @@ export function leaderships(trace: readonly TraceEvent[], end?: number): Leaders
     if (e.time > stop) break;
     if (e.type === 'crash') close(e.node, e.time, 'crashed');
     if (e.type !== 'note') continue;
-    const m = /^(leader|follower) term=(\d+)(?:\s|$)/.exec(e.text);
-    if (!m) continue;
+    const n = parseLeaderNote(e.text);
+    if (!n) continue;
     close(e.node, e.time, 'stepped down');
-    if (m[1] === 'leader') open.set(e.node, { term: Number(m[2]), node: e.node, time: e.time });
+    if (n.role === 'leader') open.set(e.node, { term: n.term, node: e.node, time: e.time });
   }
   for (const node of [...open.keys()]) close(node, stop, 'still leader');
   return out.sort((a, b) => a.from - b.from);
@@ -342,13 +339,11 @@ export function overlappingLeaders(trace: readonly TraceEvent[], end?: number): 
 // ---------------------------------------------------------------------------
 // A cluster, and random partitions to throw at it.
 
-export const ElectionClusterSchema = z
-  .object({
-    seed: SeedSchema,
+export const ElectionClusterSchema = ExperimentSchema
+  .extend({
     /** Cluster size; the nodes are named n1, n2, ... */
     nodes: z.number().int().min(1).max(25).default(5),
     ...ElectionFields,
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type ElectionClusterConfig = z.input<typeof ElectionClusterSchema>;
@@ -360,8 +355,8 @@ export type ElectionCluster = { sim: Sim; nodes: NodeId[]; config: ElectionConfi
  * peers included, and returns the program each node runs.
  */
 export function electionCluster(config: ElectionClusterConfig, program: (config: ElectionConfig) => Program = electionNode): ElectionCluster {
-  const { seed, nodes: count, network, ...election } = parseConfig(ElectionClusterSchema, config, 'election cluster config', 'cluster');
-  const sim = createSim({ seed, ...(network ? { network } : {}) });
+  const { seed, nodes: count, network, trace, ...election } = parseConfig(ElectionClusterSchema, config, 'election cluster config', 'cluster');
+  const sim = simFromConfig({ seed, network, trace });
   const nodes = Array.from({ length: count }, (_, i) => `n${i + 1}`);
   const electionConfig = parseConfig(ElectionConfigSchema, { ...election, peers: nodes }, 'election config', 'cluster');
   for (const n of nodes) sim.addNode(n, program(electionConfig));

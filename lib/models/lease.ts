@@ -6,11 +6,10 @@
 // than the lease: it then writes believing it still holds a lock that the
 // service has long since given to someone else.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { NetworkConfigSchema } from '../core/network';
 import { needsNodes, type Program } from '../core/node';
-import { SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
 import { storageNode, type StoredWrite, type WriteReply, type WriteRequest } from './storage';
 import type { NodeId } from '../core/trace';
 
@@ -185,9 +184,8 @@ export function leaseClient(config: LeaseClientConfig = {}): Program {
 // ---------------------------------------------------------------------------
 // A whole system: a lock service, a storage node and some clients.
 
-export const LockingSystemSchema = z
-  .object({
-    seed: SeedSchema,
+export const LockingSystemSchema = ExperimentSchema
+  .extend({
     /** Number of clients, named client1, client2, ... */
     clients: z.number().int().min(1).max(20).default(2),
     lease: z.number().gt(0).default(100),
@@ -196,7 +194,6 @@ export const LockingSystemSchema = z
     stagger: z.number().min(0).default(10),
     /** Settings shared by every client (its names of the lock and storage nodes are fixed). */
     client: LeaseClientSchema.omit({ lockService: true, storage: true, startAt: true }).partial().default({}),
-    network: NetworkConfigSchema.optional(),
   })
   .strict();
 export type LockingSystemConfig = z.input<typeof LockingSystemSchema>;
@@ -214,7 +211,7 @@ export type LockingSystem = {
  */
 export function lockingSystem(config: LockingSystemConfig, programs: { lockService?: Program; storage?: Program } = {}): LockingSystem {
   const cfg = parseConfig(LockingSystemSchema, config, 'locking system config', 'system');
-  const sim = createSim({ seed: cfg.seed, ...(cfg.network ? { network: cfg.network } : {}) });
+  const sim = simFromConfig(cfg);
   const writes: StoredWrite[] = [];
   sim.addNode('lock', programs.lockService ?? lockService({ lease: cfg.lease }));
   sim.addNode('storage', programs.storage ?? storageNode({ fenced: cfg.fenced }, writes));

@@ -10,7 +10,6 @@
 //   orderViolations(history, log);            // [] : causes always come first
 //
 // Clocks here: wall (the baseline), Lamport, vector, hybrid logical (HLC).
-import type * as Plotly from 'plotly.js';
 import { z } from 'zod';
 import { ClockConfigSchema } from '../core/clock';
 import { configFail, parseConfig, probability } from '../core/config';
@@ -501,63 +500,4 @@ export function sortByStamp<T>(history: History, stamps: readonly T[], compare: 
   return history.events
     .map((_, i) => i)
     .sort((a, b) => compare(stamps[a]!, stamps[b]!) || (node(a) < node(b) ? -1 : node(a) > node(b) ? 1 : a - b));
-}
-
-// ---------------------------------------------------------------------------
-// Drawing: labels and highlights on top of spaceTimeDiagram(trace, { nodes })
-
-/** Where an event sits in a space-time diagram whose lanes are `nodes`, top to bottom. */
-function point(e: HistoryEvent, nodes: readonly NodeId[]): { x: number; y: number } {
-  const y = nodes.indexOf(e.node);
-  if (y < 0) throw new Error(`node '${e.node}' has no lane (lanes: ${nodes.join(', ')})`);
-  return { x: e.time, y };
-}
-
-/** Text labels next to each event, alternately above and below its lane so that neighbours overlap less. */
-export function stampAnnotations(
-  history: History,
-  labels: readonly string[],
-  nodes: readonly NodeId[],
-  opts: { size?: number; color?: string } = {},
-): Array<Partial<Plotly.Annotations>> {
-  const onNode = new Map<NodeId, number>();
-  return history.events.map((e, i) => {
-    const k = onNode.get(e.node) ?? 0;
-    onNode.set(e.node, k + 1);
-    const { x, y } = point(e, nodes);
-    const above = k % 2 === 0;
-    return {
-      xref: 'x',
-      yref: 'y',
-      x,
-      y,
-      text: labels[i] ?? '',
-      showarrow: false,
-      yanchor: above ? 'bottom' : 'top',
-      yshift: above ? 7 : -7,
-      font: { size: opts.size ?? 12, color: opts.color ?? '#1F2937' },
-      bgcolor: 'rgba(255,255,255,0.85)',
-    };
-  });
-}
-
-/** Marker traces that colour chosen events, e.g. the causal past and future of one event. */
-export function highlightEvents(
-  history: History,
-  nodes: readonly NodeId[],
-  groups: ReadonlyArray<{ name: string; events: readonly number[]; color: string; symbol?: string; size?: number }>,
-): Plotly.Data[] {
-  return groups.map((g) => {
-    const pts = g.events.map((i) => point(history.events[i]!, nodes));
-    return {
-      type: 'scatter',
-      mode: 'markers',
-      name: g.name,
-      x: pts.map((p) => p.x),
-      y: pts.map((p) => p.y),
-      text: g.events.map((i) => `${history.events[i]!.name}: ${eventText(history.events[i]!)}`),
-      hovertemplate: '%{text}<extra></extra>',
-      marker: { color: g.color, size: g.size ?? 15, symbol: g.symbol ?? 'circle', line: { width: 1.5, color: '#FFFFFF' } },
-    } as Plotly.Data;
-  });
 }

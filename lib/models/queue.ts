@@ -5,9 +5,10 @@
 // and shared by senders. Also: the M/M/1 formulas the measurements are
 // compared with, and two experiments (one port; a path of ports).
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
-import { createSim, type Sim } from '../core/sim';
-import { DistributionSchema, meanOf, sample, SeedSchema, type Distribution, type Rng } from '../core/random';
+import type { Sim } from '../core/sim';
+import { DistributionSchema, exponential, meanOf, sample, type Distribution, type Rng } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
 /** What a port needs from the simulation: the time, and a way to act later. */
@@ -154,9 +155,8 @@ export function mm1kDropProbability(utilization: number, capacity: number): numb
 const DEFAULT_SIZE = { kind: 'exponential' as const, mean: 1500 };
 const DEFAULT_RATE = 1500;
 
-export const QueueExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const QueueExperimentSchema = ExperimentSchema
+  .extend({
     /** Offered load λ/μ: the fraction of the link's capacity the arrivals ask for (above 1 is overload). */
     utilization: z.number().gt(0).max(100),
     /** Packets that arrive (dropped or not). */
@@ -198,7 +198,7 @@ export function runQueue(input: QueueExperiment): QueueRun {
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`queue experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
   const serviceRate = cfg.rate / meanSize;
   const arrivalRate = cfg.utilization * serviceRate;
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const arrivalsRng = sim.rng.fork('arrivals');
   const sizeRng = sim.rng.fork('sizes');
   const skip = Math.floor(cfg.warmup * cfg.packets);
@@ -212,7 +212,7 @@ export function runQueue(input: QueueExperiment): QueueRun {
   });
   const arrive = (): void => {
     port.send(offered++, positiveSize(size, sizeRng));
-    if (offered < cfg.packets) sim.after(exponential(arrivalRate, arrivalsRng), arrive);
+    if (offered < cfg.packets) sim.after(exponential(arrivalsRng, 1 / arrivalRate), arrive);
   };
   sim.at(0, arrive);
   sim.run();
@@ -241,10 +241,6 @@ function summarize(utilization: number, arrivalRate: number, serviceRate: number
   };
 }
 
-/** An exponential gap for a Poisson process of `rate` per ms. */
-function exponential(rate: number, rng: Rng): number {
-  return -Math.log(1 - rng.next()) / rate;
-}
 
 /** A packet has at least one byte (an exponential can draw values near 0). */
 function positiveSize(d: Distribution, rng: Rng): number {
@@ -268,9 +264,8 @@ export const StageSchema = z
   })
   .strict();
 
-export const PathExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const PathExperimentSchema = ExperimentSchema
+  .extend({
     /** Our flow: packets per ms, Poisson. */
     flowRate: z.number().gt(0),
     /** Packets of our flow sent. */
@@ -314,7 +309,7 @@ export function runPath(input: PathExperiment): PathRun {
   const size = cfg.packetSize as Distribution;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`path experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const sizeRng = sim.rng.fork('sizes');
   const skip = Math.floor(cfg.warmup * cfg.packets);
   const k = cfg.stages.length;
@@ -364,7 +359,7 @@ export function runPath(input: PathExperiment): PathRun {
     const n = ourSent++;
     firstSent.set(n, sim.now);
     enter(0, { n, ours: true, size: positiveSize(size, sizeRng), waits: [], sends: [] });
-    if (ourSent < cfg.packets) sim.after(exponential(cfg.flowRate, flowRng), sendOurs);
+    if (ourSent < cfg.packets) sim.after(exponential(flowRng, 1 / cfg.flowRate), sendOurs);
   };
   sim.at(0, sendOurs);
   cfg.stages.forEach((stage, i) => {
@@ -374,7 +369,7 @@ export function runPath(input: PathExperiment): PathRun {
       if (finished >= cfg.packets) return; // keep the load on until our last packet is through
       const bytes = positiveSize(size, rng);
       ports[i]!.send({ n: -1, ours: false, size: bytes, waits: [], sends: [] }, bytes);
-      sim.after(exponential(stage.crossTraffic, rng), cross);
+      sim.after(exponential(rng, 1 / stage.crossTraffic), cross);
     };
     sim.at(0, cross);
   });

@@ -5,15 +5,14 @@
 // queued is *spurious*: its retransmission only adds load to the queue that
 // made it late.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { createSim } from '../core/sim';
-import { DistributionSchema, meanOf, SeedSchema, sample, type Distribution } from '../core/random';
+import { DistributionSchema, exponential, meanOf, sample, type Distribution } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
-export const RetryExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const RetryExperimentSchema = ExperimentSchema
+  .extend({
     /** Requests the clients make (first transmissions), Poisson. */
     requests: z.number().int().min(1).max(1_000_000),
     /** Load of first transmissions alone, as a fraction of the server's capacity. */
@@ -64,7 +63,7 @@ export function runRetries(input: RetryExperiment): RetryRun {
   const size = cfg.requestSize as Distribution;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`retry experiment: requestSize needs a finite mean > 0, got ${meanSize}`);
-  const sim = createSim({ seed: cfg.seed, trace: false });
+  const sim = simFromConfig(cfg, { trace: false });
   const arrivalRng = sim.rng.fork('arrivals');
   const sizeRng = sim.rng.fork('sizes');
   const arrivalRate = (cfg.utilization * cfg.rate) / meanSize;
@@ -121,7 +120,7 @@ export function runRetries(input: RetryExperiment): RetryRun {
   const arrive = (): void => {
     requests.push({ sentAt: sim.now, attempts: [], state: 'waiting' });
     transmit(made++);
-    if (made < cfg.requests) sim.after(-Math.log(1 - arrivalRng.next()) / arrivalRate, arrive);
+    if (made < cfg.requests) sim.after(exponential(arrivalRng, 1 / arrivalRate), arrive);
   };
   sim.at(0, arrive);
   sim.run();

@@ -9,8 +9,8 @@ import type { Fault } from '../core/nemesis';
 import { pauseSchedule } from '../core/nemesis';
 import type { NetworkConfigInput } from '../core/network';
 import type { Program } from '../core/node';
-import { createRng, DistributionSchema, sample, type Distribution, type Seed } from '../core/random';
-import { leaderNotes } from '../checking/checkers';
+import { createRng, DistributionSchema, sample, shuffle, type Distribution, type Seed } from '../core/random';
+import { leaderNotes } from './leadership';
 import type { NodeId, TraceEvent } from '../core/trace';
 
 export const TIMING_MODELS = ['synchronous', 'partially synchronous', 'asynchronous'] as const;
@@ -129,12 +129,7 @@ export type FailureOptions = z.input<typeof FailureOptionsSchema>;
 export function failureModel(seed: Seed, options: FailureOptions): FailureSettings {
   const o = parseConfig(FailureOptionsSchema, options, 'failure model', 'failures');
   const rng = createRng(seed, `failures:${o.model}`);
-  const faulty = [...o.nodes];
-  for (let i = faulty.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [faulty[i], faulty[j]] = [faulty[j]!, faulty[i]!];
-  }
-  const chosen = faulty.slice(0, o.faulty);
+  const chosen = shuffle(rng, o.nodes).slice(0, o.faulty);
   if (o.model === 'byzantine') return { model: o.model, faults: [], byzantine: chosen, recovers: false };
   const faults: Fault[] = [];
   for (const node of chosen) {

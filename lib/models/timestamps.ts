@@ -4,10 +4,11 @@
 // the highest one, both trust clocks that disagree. Checkers return what went
 // wrong as data: which adjacent events the log swapped, which writes LWW dropped.
 import { z } from 'zod';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import type { Program } from '../core/node';
-import { SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { exponential } from '../core/random';
+import type { Sim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
 /** A write as the store saw it. `trueTime` is when it happened; `timestamp` is what its node's clock said. */
@@ -71,9 +72,8 @@ export function lwwStore(log: { kept: StampedWrite[]; discarded: StampedWrite[] 
   };
 }
 
-export const LwwExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+export const LwwExperimentSchema = ExperimentSchema
+  .extend({
     /** Clock offsets are spread uniformly over [-skew/2, +skew/2] ms, so no two clocks differ by more than skew. */
     skew: z.number().min(0),
     /** Writers taking turns; more writers, more clocks to disagree. */
@@ -109,7 +109,7 @@ export type LwwExperiment = {
  */
 export function lwwExperiment(config: LwwExperimentConfig): LwwExperiment {
   const cfg = parseConfig(LwwExperimentSchema, config, 'LWW experiment config', 'lww');
-  const sim = createSim({ seed: cfg.seed, trace: cfg.trace });
+  const sim = simFromConfig(cfg);
   const log = { kept: [] as StampedWrite[], discarded: [] as StampedWrite[] };
   const names = Array.from({ length: cfg.writers }, (_, i) => `w${i + 1}`);
   const offsets: Record<NodeId, number> = {};
@@ -124,7 +124,7 @@ export function lwwExperiment(config: LwwExperimentConfig): LwwExperiment {
           const mine = ++seq;
           ctx.call('db', { seq: mine, value: `${name}#${mine}`, timestamp: ctx.clock.wall() }, { timeout: 1_000 }, () => {
             if (mine >= cfg.writes) return;
-            const think = cfg.think > 0 ? -cfg.think * Math.log(1 - ctx.rng.next()) : 0;
+            const think = cfg.think > 0 ? exponential(ctx.rng, cfg.think) : 0;
             const others = names.filter((n) => n !== name);
             ctx.setTimer(think, () => ctx.send(ctx.rng.pick(others), { yourTurn: true }), 'think');
           });

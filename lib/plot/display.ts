@@ -23,6 +23,7 @@
 // - Charts displayed while that load is in flight wait for it (event + polling).
 // - Untrusted notebooks (and GitHub) drop scripts: the <div> then shows a note.
 import type * as Plotly from 'plotly.js';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import { type Figure, figureTitle, resolveFigure } from './figure';
 
@@ -215,11 +216,16 @@ function kernelWriter(): DisplayWriter | null {
 // Kept on globalThis, not in a module variable: tslab may re-evaluate lib
 // modules, but the page only gets plotly.js again after a kernel restart.
 const INLINED = Symbol.for('faultline.plot.plotlyInlined');
-let idCounter = 0;
+const SESSION = Symbol.for('faultline.plot.session');
 
+// Div ids must not clash with those in outputs saved by an earlier kernel
+// (which, in a container, often had the same pid): a per-kernel nonce from the
+// OS, not Math.random/Date.now, which lib/ keeps out of reach of simulations.
 function freshId(): string {
-  idCounter += 1;
-  return `faultline-plot-${process.pid.toString(36)}-${Date.now().toString(36)}-${idCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const g = globalThis as unknown as Record<symbol, { nonce: string; count: number } | undefined>;
+  const session = (g[SESSION] ??= { nonce: randomBytes(4).toString('hex'), count: 0 });
+  session.count += 1;
+  return `faultline-plot-${session.nonce}-${session.count}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 // Grader for exercises/11-capstone.ts. Run: npm run grade -- --only 11-capstone
 import { describe, expect, test } from 'vitest';
 import { acceptedWrites, atMostOneLeaderPerTerm, formatVerdict, noStaleTokenWrites, type Verdict } from '../../lib/checking/checkers';
-import { capstoneNemesis, capstoneVerdicts, noSharedTokens, runCapstone, type LockRules } from '../../lib/models/capstone';
+import { capstoneNemesis, runCapstone, type LockRules } from '../../lib/models/capstone';
+import { capstoneVerdicts, noSharedTokens } from '../../lib/checking/capstone-checks';
 import type { Fault } from '../../lib/core/nemesis';
 import { nextToken, vote } from '@target/11-capstone';
 

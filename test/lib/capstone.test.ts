@@ -1,21 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { acceptedWrites, atMostOneLeaderPerTerm, leaderNotes, noStaleTokenWrites } from '../../lib/checking/checkers';
-import {
-  brokenRules,
-  capstoneNemesis,
-  capstoneSafety,
-  capstoneScenario,
-  capstoneVerdicts,
-  correctRules,
-  noSharedTokens,
-  playable,
-  recoveryTimes,
-  replicaGrants,
-  runCapstone,
-  throughput,
-  TERM_SPAN,
-} from '../../lib/models/capstone';
+import { brokenRules, capstoneNemesis, capstoneScenario, correctRules, playable, runCapstone, TERM_SPAN } from '../../lib/models/capstone';
+import { capstoneSafety, capstoneVerdicts, noSharedTokens, replicaGrants } from '../../lib/checking/capstone-checks';
+import { recoveryTimes, throughput } from '../../lib/checking/capstone-measures';
 import { ConfigError } from '../../lib/core/config';
 import type { Fault } from '../../lib/core/nemesis';
 import { shrink } from '../../lib/checking/shrink';

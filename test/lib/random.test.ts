@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, createRng, distribution, meanOf, sample } from '../../lib';
+import { ConfigError } from '../../lib/core/config';
+import { createRng, distribution, exponential, meanOf, sample, shuffle } from '../../lib/core/random';
 import { mean, percentile } from '../../lib/core/stats';
 
 const draw = (input: Parameters<typeof distribution>[0], n = 20000, seed = 1) => {
@@ -64,5 +65,27 @@ describe('distributions', () => {
     expect(() => distribution({ kind: 'exponential', mean: NaN })).toThrow(/received NaN → at distribution\.mean/);
     expect(() => distribution(-1)).toThrow(ConfigError);
     expect(() => createRng(1.5)).toThrow(/expected int or string → at seed/);
+  });
+});
+
+describe('shared draws', () => {
+  test('is shuffle a permutation that leaves its input alone, the same for the same seed?', () => {
+    const items = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const once = shuffle(createRng(7, 's'), items);
+    expect([...once].sort()).toEqual(items);
+    expect(items).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(shuffle(createRng(7, 's'), items)).toEqual(once);
+    // Over many seeds every item lands first sometimes: no position is fixed.
+    const firsts = new Set(Array.from({ length: 200 }, (_, i) => shuffle(createRng(i, 's'), items)[0]));
+    expect(firsts.size).toBe(items.length);
+  });
+
+  test('does exponential draw positive values around its mean?', () => {
+    const rng = createRng(3, 'exp');
+    const xs = Array.from({ length: 20_000 }, () => exponential(rng, 5));
+    expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(m).toBeGreaterThan(4.8);
+    expect(m).toBeLessThan(5.2);
   });
 });

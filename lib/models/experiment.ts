@@ -1,0 +1,39 @@
+// What every lesson experiment is run with, in one place: the seed, the
+// network, and whether to keep a trace. Each lesson's config schema extends
+// `ExperimentSchema` with its own fields, parses once, and builds its
+// simulation with `simFromConfig(parsed)`.
+//
+// Naming rule for config types across lib/: `FooInput` is what a caller may
+// write (z.input: defaults optional, shorthands allowed), `Foo` is what a
+// parse returns (z.output: defaults filled in).
+import { z } from 'zod';
+import { NetworkConfigSchema } from '../core/network';
+import { SeedSchema } from '../core/random';
+import { createSim, type Sim } from '../core/sim';
+
+export const ExperimentSchema = z
+  .object({
+    seed: SeedSchema,
+    /** Links between nodes; the simulator's defaults when absent. */
+    network: NetworkConfigSchema.optional(),
+    /** Keep a trace of every event. Long statistical runs turn it off to save memory. */
+    trace: z.boolean().optional(),
+  })
+  .strict();
+
+export type ExperimentInput = z.input<typeof ExperimentSchema>;
+export type Experiment = z.output<typeof ExperimentSchema>;
+
+/**
+ * The simulation an already-parsed experiment describes. `trace` (when the
+ * config leaves it out) is the lesson's default: on, unless the lesson's runs
+ * are long and read only their results.
+ */
+export function simFromConfig(cfg: Experiment, defaults: { trace?: boolean } = {}): Sim {
+  const trace = cfg.trace ?? defaults.trace;
+  return createSim({
+    seed: cfg.seed,
+    ...(cfg.network !== undefined ? { network: cfg.network } : {}),
+    ...(trace !== undefined ? { trace } : {}),
+  });
+}

@@ -1,0 +1,74 @@
+// Finding "the python that has Jupyter" and the environment that lets it find
+// the project-local faultline kernel: one copy for scripts/start.mjs (plain
+// node, runs before `npm install`, so no TypeScript) and scripts/jupyter.ts
+// (the notebook runner and the tests). Plain CommonJS with no dependencies, so
+// both can load it; types in python-env.d.cts.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+/** The project root (the folder holding package.json). */
+const projectRoot = path.resolve(__dirname, '..');
+/** Folder that holds kernels/faultline/kernel.json; goes on JUPYTER_PATH. */
+const jupyterDataDir = path.join(projectRoot, 'jupyter');
+/** Name of the project-local kernelspec. */
+const kernelName = 'faultline';
+/** Python modules a candidate must import to run and serve notebooks. */
+const requiredPythonModules = Object.freeze(['notebook', 'nbclient', 'nbconvert']);
+
+/**
+ * Pythons to try, best first: $FAULTLINE_PYTHON, the project's .venv, the
+ * Debian/Ubuntu system python (a pyenv/conda `python3` on PATH usually lacks
+ * the Debian jupyter packages), then whatever `python3` is on PATH.
+ */
+function pythonCandidates(env = process.env) {
+  const candidates = [];
+  const fromEnv = env.FAULTLINE_PYTHON?.trim();
+  if (fromEnv) candidates.push(fromEnv);
+  if (process.platform === 'win32') candidates.push(path.join(projectRoot, '.venv', 'Scripts', 'python.exe'));
+  else candidates.push(path.join(projectRoot, '.venv', 'bin', 'python'), '/usr/bin/python3');
+  candidates.push('python3');
+  if (process.platform === 'win32') candidates.push('python');
+  return [...new Set(candidates)];
+}
+
+/**
+ * process.env plus what Jupyter needs to find and start the faultline kernel:
+ * JUPYTER_PATH=<root>/jupyter prepended to any existing JUPYTER_PATH (nothing
+ * is ever written to the user's own Jupyter folders), this node's folder
+ * appended to PATH (kernel.json runs `node`), and
+ * PYDEVD_DISABLE_FILE_VALIDATION=1 (silences a debugger warning on every
+ * kernel/python start with frozen modules).
+ */
+function jupyterEnv(base = process.env) {
+  const existing = (base.JUPYTER_PATH ?? '')
+    .split(path.delimiter)
+    .filter((entry) => entry !== '' && path.resolve(entry) !== jupyterDataDir);
+  // The kernelspec runs `node`: make sure the node running us is reachable.
+  // Appended, so it never shadows anything already on PATH (e.g. python3).
+  const nodeDir = path.dirname(process.execPath);
+  const pathEntries = (base.PATH ?? '').split(path.delimiter).filter((entry) => entry !== '');
+  if (!pathEntries.includes(nodeDir)) pathEntries.push(nodeDir);
+  return {
+    ...base,
+    PATH: pathEntries.join(path.delimiter),
+    JUPYTER_PATH: [jupyterDataDir, ...existing].join(path.delimiter),
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+    PYTHONIOENCODING: base.PYTHONIOENCODING ?? 'utf-8',
+  };
+}
+
+/** True when `python` runs and imports every module in `modules`. */
+function pythonHasModules(python, modules = requiredPythonModules) {
+  if (/[\\/]/.test(python) && !existsSync(python)) return false;
+  const result = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000, env: jupyterEnv() });
+  return result.status === 0;
+}
+
+/** The first candidate that imports the required modules and `extraModules`, or null. */
+function firstJupyterPython(extraModules = []) {
+  return pythonCandidates().find((python) => pythonHasModules(python, [...requiredPythonModules, ...extraModules])) ?? null;
+}
+
+module.exports = { projectRoot, jupyterDataDir, kernelName, requiredPythonModules, pythonCandidates, jupyterEnv, pythonHasModules, firstJupyterPython };
