@@ -39,9 +39,11 @@ export function buildScenario(fault: Fault, seed: number): Scenario {
 /**
  * Part 2. What `node` itself can observe in a trace, up to time `until`
  * (inclusive): the messages it sent, the messages delivered to it, its own
- * timers, notes, crashes, restarts, pauses and resumes. Not what happened
- * elsewhere: not other nodes' events, not drops (nobody is told), not the
- * network's partitions. Keep the trace's order.
+ * timers, notes, crashes and restarts. Not what happened elsewhere: not other
+ * nodes' events, not drops (nobody is told), not the network's partitions.
+ * Not its own pauses and resumes either: a paused node runs no code, so it
+ * cannot see the pause (lesson 07: it can only notice afterwards, from a
+ * timer that fired late). Keep the trace's order.
  */
 export function clientView(trace: readonly TraceEvent[], node: NodeId, until = Infinity): TraceEvent[] {
   throw new Error('not implemented: clientView');

@@ -31,6 +31,43 @@ export function noSharedTokens(trace: readonly TraceEvent[], opts: { storage?: N
   return { ok: true, property };
 }
 
+/**
+ * One lease holder at a time, by true time: no replica grants the lease to a
+ * client while another client's lease is still running (granted less than its
+ * length ago and not yet released). Unlike the token checks, this judges the
+ * lock service's promise, not the storage; it rests on timing (a new leader's
+ * wait, clocks that run at about the same rate), so a pause or a short wait
+ * can break it while the fenced storage stays safe.
+ */
+export function singleLeaseHolder(trace: readonly TraceEvent[], replicas: readonly NodeId[]): Verdict {
+  const property = 'singleLeaseHolder';
+  const grants = replicaGrants(trace, replicas);
+  const releasedAt = (g: LeaseGrant): number => {
+    for (const e of trace) {
+      if (e.type !== 'send' || e.from !== g.client || e.time < g.time || e.copy) continue;
+      const req = (e.body as { rpc?: string; body?: { op?: string; token?: number } } | null);
+      if (req?.rpc === 'request' && req.body?.op === 'release' && req.body.token === g.token) return e.time;
+    }
+    return Infinity;
+  };
+  const running: Array<LeaseGrant & { replica: NodeId; until: number }> = [];
+  for (const g of grants) {
+    const other = running.find((r) => r.client !== g.client && r.until > g.time);
+    if (other) {
+      return {
+        ok: false,
+        property,
+        message:
+          `two holders: at t=${t1(g.time)} ${g.replica} granted the lease to ${g.client} (token ${g.token}) while ${other.client}'s ` +
+          `lease from ${other.replica} (token ${other.token}, granted t=${t1(other.time)}) ran until t=${t1(other.until)}`,
+        events: [other.event, g.event],
+      };
+    }
+    running.push({ ...g, until: Math.min(g.time + g.lease, releasedAt(g)) });
+  }
+  return { ok: true, property };
+}
+
 /** Every lease granted by any of `replicas`, in order, with the replica that granted it. */
 export function replicaGrants(trace: readonly TraceEvent[], replicas: readonly NodeId[]): Array<LeaseGrant & { replica: NodeId }> {
   return replicas

@@ -106,6 +106,11 @@ export const ReplicaConfigSchema = z
     lease: z.number().gt(0).default(100),
     /** ms between the leader's heartbeats: a few per lease, so followers notice a dead leader within about two leases. */
     heartbeatInterval: z.number().gt(0).default(50),
+    /**
+     * ms a new leader waits before its first grant, by its monotonic clock (default: one lease length, so an
+     * earlier leader's lease has run out). Shorter breaks the one-holder-at-a-time promise of the lease.
+     */
+    leaderWait: z.number().min(0).optional(),
     /** How long a candidate waits for votes, and a replica that never heard a leader waits before standing (Raft's 150-300 ms). */
     electionTimeout: DistributionSchema.default({ kind: 'uniform', min: 150, max: 300 }),
     /** Random wait between suspecting the leader and standing: replicas that suspect together do not all split the vote. */
@@ -286,7 +291,8 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
     const acquire = (from: NodeId): LockReply => {
       if (role !== 'leader' || majorityAge() >= cfg.lease) return { granted: false, notLeader: true, leader: role === 'leader' ? null : leader };
       const now = mono();
-      if (now - leaderSince < cfg.lease) return { granted: false, holder: null, retryIn: leaderSince + cfg.lease - now };
+      const wait = cfg.leaderWait ?? cfg.lease;
+      if (now - leaderSince < wait) return { granted: false, holder: null, retryIn: leaderSince + wait - now };
       if (held && now < held.expiresAt && held.holder !== from) return { granted: false, holder: held.holder, retryIn: held.expiresAt - now };
       grantsInTerm++;
       const token = rules.nextToken({ term: term(), grantInTerm: grantsInTerm, lastTokenSeen: lastTokenSeen() });
@@ -411,6 +417,8 @@ export const CapstoneSchema = ExperimentSchema
     clients: z.number().int().min(1).max(5).default(2),
     lease: z.number().gt(0).default(100),
     heartbeatInterval: z.number().gt(0).default(50),
+    /** ms a new leader waits before granting (default: one lease); see ReplicaConfigSchema. */
+    leaderWait: z.number().min(0).optional(),
     /** ms between the clients' start times: the first election takes ~150-300 ms anyway. */
     stagger: z.number().min(0).default(10),
   })
@@ -437,7 +445,7 @@ export function capstoneSystem(config: CapstoneConfig, rules?: LockRules): Capst
   const clients = Array.from({ length: cfg.clients }, (_, i) => `client${i + 1}`);
   const writes: StoredWrite[] = [];
   const r = rules ?? rulesOf(cfg.variant);
-  for (const id of replicas) sim.addNode(id, lockReplica({ peers: replicas, lease: cfg.lease, heartbeatInterval: cfg.heartbeatInterval }, r));
+  for (const id of replicas) sim.addNode(id, lockReplica({ peers: replicas, lease: cfg.lease, heartbeatInterval: cfg.heartbeatInterval, ...(cfg.leaderWait !== undefined ? { leaderWait: cfg.leaderWait } : {}) }, r));
   sim.addNode('storage', storageNode({ fenced: true }, writes));
   clients.forEach((id, i) => sim.addNode(id, lockClient({ replicas, startAt: i * cfg.stagger })));
   return { sim, replicas, clients, storage: 'storage', writes };

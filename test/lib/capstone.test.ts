@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { acceptedWrites, atMostOneLeaderPerTerm, leaderNotes, noStaleTokenWrites } from '../../lib/checking/checkers';
 import { brokenRules, capstoneNemesis, capstoneScenario, correctRules, playable, runCapstone, TERM_SPAN } from '../../lib/models/capstone';
-import { capstoneSafety, capstoneVerdicts, noSharedTokens, replicaGrants } from '../../lib/checking/capstone-checks';
+import { capstoneSafety, capstoneVerdicts, noSharedTokens, replicaGrants, singleLeaseHolder } from '../../lib/checking/capstone-checks';
 import { recoveryTimes, throughput } from '../../lib/checking/capstone-measures';
 import { ConfigError } from '../../lib/core/config';
 import type { Fault } from '../../lib/core/nemesis';
@@ -153,5 +153,18 @@ describe('helpers', () => {
     expect(() => runCapstone({ seed: 1, replicas: 0 }, [], 10)).toThrow(ConfigError);
     expect(() => capstoneNemesis(1, { from: 500, until: 100 })).toThrow(/until/);
     expect(() => runCapstone({ seed: 1, lease: Number.NaN }, [], 10)).toThrow(/capstone\.lease/);
+    expect(() => runCapstone({ seed: 1, leaderWait: -1 }, [], 10)).toThrow(/capstone\.leaderWait/);
+  });
+
+  test('does singleLeaseHolder pass a calm run and catch a paused old leader granting beside the new one?', () => {
+    const calm = runCapstone({ seed: 1 }, [], 1500);
+    expect(singleLeaseHolder(calm.sim.trace, calm.replicas)).toEqual({ ok: true, property: 'singleLeaseHolder' });
+    // Seed 6: replica2, leader of term 2, resumes from a pause at t=1626, counts the heartbeat acks queued
+    // during the pause as fresh and grants beside replica3 (term 3). The fenced storage is still safe.
+    const run = runCapstone({ seed: 6 }, capstoneNemesis(6), 3500);
+    const v = singleLeaseHolder(run.sim.trace, run.replicas);
+    expect(v.ok).toBe(false);
+    expect((v as { message: string }).message).toMatch(/replica3 granted .* while client2's lease from replica2/);
+    expect(capstoneSafety(run.sim.trace).ok).toBe(true);
   });
 });
