@@ -50,19 +50,20 @@ export const OpSchema = z.object({
   index: z.number().int().optional(),
 });
 
-// Jepsen's JSON export wraps ops in an object; a bare array is accepted too.
-export const HistorySchema = z.union([z.array(OpSchema), z.object({ ops: z.array(OpSchema) }).transform((h) => h.ops)]);
+export const HistorySchema = z.array(OpSchema);
 
 /** Jepsen's fault injector logs its actions as ops of this process; they are not client operations. */
 const NEMESIS = 'nemesis';
 
 /**
- * Validate a history (`{ ops: [...] }` or a bare array) and pair it into
+ * Validate a history (a list of ops, or `{ ops: [...] }`) and pair it into
  * operations. Throws a ConfigError naming the op (`ops[3].type`) and the
  * rule it breaks.
  */
 export function parseHistory(input: unknown): Operation[] {
-  const ops = parseConfig(HistorySchema, input, 'history', 'ops') as Op[];
+  // A file may wrap the list as `{ "ops": [...] }` (as Jepsen-style exports do).
+  const list = typeof input === 'object' && input !== null && !Array.isArray(input) && 'ops' in input ? (input as { ops: unknown }).ops : input;
+  const ops = parseConfig(HistorySchema, list, 'history', 'ops') as Op[];
   return pairOps(ops);
 }
 
