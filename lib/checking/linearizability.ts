@@ -339,36 +339,30 @@ function widen(ops: readonly Operation[], op: Operation): Operation[] {
 }
 
 /**
- * The smallest window that still fails: first the prefix up to the blocked
- * completion, then delta debugging (drop halves, quarters, ... single
- * operations while the rest still cannot be linearized). When the culprit's
- * result is possible in some order of the history (it is the timing that is
- * impossible, as for a stale read), a window must keep that true: dropping
- * the write a read returned would leave a read of a value from nowhere, a
- * smaller failure but a different story.
+ * The smallest window that still fails. It starts from the prefix of
+ * operations invoked before the culprit (the operation at which the search
+ * got furthest) completed: that prefix fails for the same reason. Then delta
+ * debugging drops halves, quarters, ... single operations while the rest
+ * still cannot be linearized. When the culprit's result is possible in some
+ * order of the prefix (it is the timing that is impossible, as for a stale
+ * read), every window must keep that true: dropping the write a read
+ * returned would leave a read of a value from nowhere, a smaller failure
+ * but a different story.
  */
 function shrinkWindow<S>(model: Model<S>, ops: Operation[], culprit: Operation, budget: Budget): { window: Operation[]; minimal: boolean } {
   const run = (cand: readonly Operation[]): boolean | 'stop' => {
     const r = search(model, cand, budget);
     return r.verdict === 'unknown' ? 'stop' : r.verdict;
   };
-  const timing = run(widen(ops, culprit));
-  if (timing === 'stop') return { window: ops, minimal: false };
+  let cur = culprit.complete === null ? ops : ops.filter((o) => o.invoke < culprit.complete!);
+  const timing = run(widen(cur, culprit));
+  if (timing === 'stop') return { window: cur, minimal: false };
   const fails = (cand: Operation[]): boolean | 'stop' => {
     if (!cand.includes(culprit)) return false;
     const linearizable = run(cand);
     if (linearizable !== false) return linearizable === 'stop' ? 'stop' : false;
     return timing ? run(widen(cand, culprit)) : true;
   };
-  let cur = ops;
-  if (culprit.complete !== null) {
-    const prefix = ops.filter((o) => o.invoke < culprit.complete!);
-    if (prefix.length < cur.length) {
-      const r = fails(prefix);
-      if (r === 'stop') return { window: cur, minimal: false };
-      if (r) cur = prefix;
-    }
-  }
   let parts = 2;
   while (cur.length > 1) {
     const size = Math.ceil(cur.length / parts);
