@@ -45,7 +45,8 @@ export const OpSchema = z.object({
   process: z.union([z.number().int(), z.string().min(1)]),
   type: z.enum(['invoke', 'ok', 'fail', 'info']),
   f: z.string().min(1),
-  value: z.unknown(),
+  // Missing means null (JSON has no undefined; Jepsen writes nil).
+  value: z.unknown().optional(),
   time: z.number().optional(),
   index: z.number().int().optional(),
 });
@@ -80,12 +81,13 @@ export function pairOps(ops: readonly Op[]): Operation[] {
   ops.forEach((op, i) => {
     if (op.process === NEMESIS) return;
     const time = op.time ?? i;
+    const value = op.value === undefined ? null : op.value;
     if (time < last) configFail('history', `ops[${i}].time`, `${time} is before the previous op's time ${last}: list ops in the order they happened`);
     last = time;
     const open = pending.get(op.process);
     if (op.type === 'invoke') {
       if (open) configFail('history', `ops[${i}]`, `process ${op.process} invokes '${op.f}' while its '${open.f}' (ops[${open.invoke}]) is still pending`);
-      const o: Operation = { id: out.length, process: op.process, f: op.f, input: op.value, output: undefined, status: 'info', call: time, ret: null, invoke: i, complete: null };
+      const o: Operation = { id: out.length, process: op.process, f: op.f, input: value, output: undefined, status: 'info', call: time, ret: null, invoke: i, complete: null };
       out.push(o);
       pending.set(op.process, o);
       return;
@@ -95,7 +97,7 @@ export function pairOps(ops: readonly Op[]): Operation[] {
     pending.delete(op.process);
     if (op.type === 'ok') {
       open.status = 'ok';
-      open.output = op.value;
+      open.output = value;
       open.ret = time;
       open.complete = i;
     } else if (op.type === 'fail') {

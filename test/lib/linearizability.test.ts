@@ -16,6 +16,7 @@ import {
   type LinearizabilityResult,
   type Model,
 } from '../../lib/checking/linearizability';
+import { HISTORY_TRACES, historyChart, operationLabel } from '../../lib/plot/history';
 
 // ---------------------------------------------------------------------------
 // Hand-written histories. `h` builds one from terse lines:
@@ -407,4 +408,67 @@ describe('properties', () => {
       }),
     );
   });
+});
+
+// ---------------------------------------------------------------------------
+// The timeline chart and the command line.
+
+describe('historyChart', () => {
+  test('is every operation a bar in its process lane, with the window and the culprit in their own traces?', () => {
+    const ops = h(
+      [0, 'invoke', 'write', 1], [0, 'ok', 'write', 1],
+      [3, 'invoke', 'write', 9], [3, 'info', 'write', null],
+      [1, 'invoke', 'write', 2], [1, 'ok', 'write', 2],
+      [2, 'invoke', 'read', null], [2, 'ok', 'read', 1],
+    );
+    const r = bad(check(ops));
+    const fig = historyChart(ops, { highlight: r.window, culprit: r.culprit, title: 'stale read' });
+    const trace = (name: string) => fig.data.find((d) => d.name === name) as { x: Array<number | null>; y: Array<string | null>; text: string[] };
+    expect(trace(HISTORY_TRACES.culprit).y).toEqual(['p2', 'p2', null]);
+    expect(trace(HISTORY_TRACES.window).x).toEqual([0, 1, null, 4, 5, null]);
+    // The info write runs past the last completion: it may take effect at any time.
+    expect(trace(HISTORY_TRACES.info).x[1]).toBeGreaterThan(7);
+    expect(trace(HISTORY_TRACES.labels).text).toEqual(['write 1 → 1', 'write 9 → ?', 'write 2 → 2', 'read → 1']);
+    expect(fig.layout!.yaxis!.categoryarray).toEqual(['p2', 'p1', 'p3', 'p0']);
+    expect(operationLabel(ops[0]!)).toBe('write 1 → 1');
+  });
+});
+
+describe('npm run linearizable', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'linearizable-'));
+  const file = (name: string, content: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+  const cli = (...args: string[]) => spawnSync('npx', ['tsx', 'scripts/linearizable.ts', ...args], { encoding: 'utf8' });
+  const op = (process: number, type: string, f: string, value: unknown) => ({ process, type, f, value });
+  const stale = [op(0, 'invoke', 'write', 1), op(0, 'ok', 'write', 1), op(1, 'invoke', 'write', 2), op(1, 'ok', 'write', 2), op(2, 'invoke', 'read', null), op(2, 'ok', 'read', 1)];
+
+  test('does it exit 0 on a linearizable history, 1 on a stale read (with the explanation), 2 on a bad op?', () => {
+    const good = cli(file('good.json', { ops: stale.slice(0, 4) }));
+    expect(good.stdout).toMatch(/^✓ linearizable \(register, 2 operations/);
+    expect(good.status).toBe(0);
+    const no = cli(file('stale.json', stale));
+    expect(no.stdout).toContain('read by p2 over [4, 5] returned 1, but every order of the operations that could precede it leaves the register at 2');
+    expect(no.status).toBe(1);
+    const broken = cli(file('broken.json', [op(0, 'invoke', 'read', null), op(0, 'done', 'read', 1)]));
+    expect(broken.stderr).toMatch(/at ops\[1\]\.type/);
+    expect(broken.status).toBe(2);
+  }, 30_000);
+
+  test('do --init, --model kv and --budget change the verdict as they should?', () => {
+    const readOne = [op(0, 'invoke', 'read', null), op(0, 'ok', 'read', 1)];
+    expect(cli(file('one.json', readOne)).status).toBe(1);
+    expect(cli('--init', '1', file('one.json', readOne)).status).toBe(0);
+    const kv = [op(0, 'invoke', 'write', ['a', 1]), op(0, 'ok', 'write', ['a', 1]), op(1, 'invoke', 'read', ['b', null]), op(1, 'ok', 'read', ['b', null])];
+    expect(cli('--model', 'kv', file('kv.json', kv)).status).toBe(0);
+    const hard = [...Array.from({ length: 9 }, (_, p) => op(p, 'invoke', 'write', p)), op(99, 'invoke', 'read', null), op(99, 'ok', 'read', 'never')];
+    const unknown = cli('--budget', '20', file('hard.json', hard));
+    expect(unknown.stdout).toMatch(/^\? unknown/);
+    expect(unknown.status).toBe(2);
+    const typo = cli('--model', 'queue', file('one.json', readOne));
+    expect(typo.stderr).toContain('--model must be register or kv');
+    expect(typo.status).toBe(2);
+  }, 60_000);
 });
