@@ -6,3 +6,4 @@ export * from './display';
 export * from './spacetime';
 export * from './charts';
 export * from './history';
+export * from './ops-history';
