@@ -156,7 +156,7 @@ type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: num
 
 const scheduleOf = (n: SearchNode): Choice[] => {
   const out: Choice[] = [];
-  for (let x: SearchNode | null = n; x && x.choice; x = x.parent) out.push(x.choice);
+  for (let x: SearchNode | null = n; x?.choice; x = x.parent) out.push(x.choice);
   return out.reverse();
 };
 

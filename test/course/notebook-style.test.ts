@@ -11,7 +11,7 @@ const notebookFiles = fs.readdirSync(notebooksDir).filter((name) => name.endsWit
 type Cell = { cell_type?: string; source?: string | string[] };
 
 /** Every code line over MAX_COLUMNS in a notebook, as "cell N, line M (K columns): text". */
-export function longCodeLines(notebook: { cells?: Cell[] }): string[] {
+function longCodeLines(notebook: { cells?: Cell[] }): string[] {
   const out: string[] = [];
   (notebook.cells ?? []).forEach((cell, c) => {
     if (cell.cell_type !== 'code') return;

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { ConfigError } from '../../lib/core/config';
 import { createSim } from '../../lib/core/sim';
 import type { Program } from '../../lib/core/node';
 import { createHistoryRecorder, pairOps, parseHistory, recordedCall, type HistoryRecorder, type Op, type Operation } from '../../lib/checking/history';
@@ -364,7 +363,7 @@ function fromExecution(gens: Gen[], concurrent: boolean): Op[] {
   gens.forEach((g, i) => {
     const at = (concurrent ? 3 : 10) * i;
     const [call, ret] = concurrent ? [at - 1 - g.before, at + 1 + g.after] : [at - 2, at + 2];
-    let value: unknown = g.f === 'read' ? null : g.f === 'write' ? g.a : [g.a, g.b];
+    const value: unknown = g.f === 'read' ? null : g.f === 'write' ? g.a : [g.a, g.b];
     let output: unknown = value;
     if (g.f === 'write') state = g.a;
     else if (g.f === 'read') output = state;
