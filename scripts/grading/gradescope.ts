@@ -6,7 +6,7 @@
 // 2. copies them into a fresh folder and grades it with `scripts/grade.ts
 //    --target-dir <folder> --out <tmp>`;
 // 3. says which files were missing (those exercises score 0, the others are
-//    graded as usual), numbers the tests, checks the result against
+//    graded as usual), numbers the tests "<exercise>.<test>", checks the result against
 //    gradescope-schema.ts and writes $ROOT/results/results.json.
 // run_autograder has already written a 0-score "did not finish" results.json,
 // which stays if anything here dies.
@@ -109,11 +109,14 @@ async function main(): Promise<number> {
   const opts = parseArgs(process.argv.slice(2));
   const submission = path.join(opts.root, 'submission');
   const resultsFile = path.join(opts.root, 'results', 'results.json');
-  const ids = exerciseIds();
+  // FAULTLINE_GRADE_ONLY=<id>,<id>: grade only those exercises (for testing this package quickly).
+  const only = (process.env.FAULTLINE_GRADE_ONLY ?? '').split(',').filter(Boolean);
+  const ids = exerciseIds().filter((id) => only.length === 0 || only.includes(id));
   const found = findSubmissionFiles(submission, ids);
 
   // A fresh folder the sandbox user can read, holding only the exercise files.
-  const target = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-submission-'));
+  // It sits in the course root, like exercises/, because exercise files import `../lib/...`.
+  const target = fs.mkdtempSync(path.join(COURSE, 'submission-'));
   fs.chmodSync(target, 0o755);
   const lines: string[] = [];
   for (const [id, file] of found) {
@@ -132,6 +135,7 @@ async function main(): Promise<number> {
   const tsx = path.join(COURSE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const args = [tsx, path.join(COURSE, 'scripts', 'grade.ts'), '--target-dir', target, '--out', raw];
   if (opts.timeoutSec) args.push('--timeout', String(opts.timeoutSec));
+  for (const id of only) args.push('--only', id);
   const graded = await run(process.execPath, args, COURSE);
   fs.rmSync(target, { recursive: true, force: true });
 
@@ -140,7 +144,14 @@ async function main(): Promise<number> {
     writeAtomically(resultsFile, failure(`Grading could not run (exit code ${graded.code}). Please tell your instructor.\n\n${tail}`, started));
     return 1;
   }
-  const results = JSON.parse(fs.readFileSync(raw, 'utf8')) as GradescopeResultsJson;
+  // Messages name the temporary folder; students know it as exercises/.
+  const name = path.basename(target);
+  const text = fs
+    .readFileSync(raw, 'utf8')
+    .split(` --target-dir ${name}`).join('')
+    .split(`${target}${path.sep}`).join(`exercises${path.sep}`)
+    .split(`${name}${path.sep}`).join(`exercises${path.sep}`);
+  const results = JSON.parse(text) as GradescopeResultsJson;
   fs.rmSync(path.dirname(raw), { recursive: true, force: true });
 
   // Number tests "<exercise>.<test>" (Gradescope sorts and shows these), and
