@@ -133,7 +133,7 @@ export function lessons(): Array<{ name: string; title: string }> {
 /** The GitHub Classroom workflow: grade on push, one reporter runner per exercise. */
 export function classroomWorkflow(ids: string[]): string {
   const runners = ids.map(runnerId);
-  const env = runners.map((r) => `          ${r.toUpperCase()}_RESULTS: "\${{ steps.grade.outputs.${r} }}"`).join('\n');
+  const env = runners.map((r) => `          ${r.toUpperCase()}_RESULTS: "\${{ steps.grade.outputs['${r}'] }}"`).join('\n');
   return `# GitHub Classroom autograding. The names matter: Classroom only takes the
 # points of a workflow called "Autograding Tests" with one job called
 # "run-autograding-tests" (see the autograding-grading-reporter README).

@@ -225,7 +225,7 @@ describe('the student repository', () => {
     expect(yml).toMatch(/^ +id: grade$/m);
     expect(yml).toContain('npm run grade -- --classroom');
     expect(yml).toContain(`runners: ${ids.map(runnerId).join(',')}`);
-    for (const id of ids) expect(yml).toContain(`${reporterEnvName(runnerId(id))}: "\${{ steps.grade.outputs.${runnerId(id)} }}"`);
+    for (const id of ids) expect(yml).toContain(`${reporterEnvName(runnerId(id))}: "\${{ steps.grade.outputs['${runnerId(id)}'] }}"`);
   });
 
   test.each([
