@@ -7,6 +7,8 @@
 //   --target exercises|solutions   what to grade (default: exercises)
 //   --only <id>                    grade one exercise (repeatable)
 //   --out <file>                   also write a Gradescope results.json
+//   --junit <file>                 also write JUnit XML (GitLab, Jenkins): see grading/junit.ts
+//   --classroom <file>             also write GitHub Classroom reporter results: see grading/classroom.ts
 //   --timeout <seconds>            wall-clock limit per exercise (default: 60)
 //
 // Exit status is 0 whatever the score; non-zero only when grading could not
@@ -28,8 +30,9 @@ import {
   toGradescope,
   type ExerciseResult,
 } from './grading/grade-lib';
+import { writeReports } from './grading/reports';
 
-const USAGE = `usage: npm run grade -- [--target exercises|solutions] [--only <exercise id>] [--out results.json] [--timeout <seconds>]`;
+const USAGE = `usage: npm run grade -- [--target exercises|solutions] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>]`;
 
 interface Options {
   target: 'exercises' | 'solutions';
@@ -37,6 +40,8 @@ interface Options {
   gradersDir: string;
   only: string[];
   out: string | null;
+  junit: string | null;
+  classroom: string | null;
   timeoutSec: number;
 }
 
@@ -47,6 +52,8 @@ function parseArgs(argv: string[]): Options {
     gradersDir: DEFAULT_GRADERS_DIR,
     only: [],
     out: null,
+    junit: null,
+    classroom: null,
     timeoutSec: DEFAULT_TIMEOUT_SEC,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +83,12 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--out':
         opts.out = path.resolve(need());
+        break;
+      case '--junit':
+        opts.junit = path.resolve(need());
+        break;
+      case '--classroom':
+        opts.classroom = path.resolve(need());
         break;
       case '--timeout': {
         const v = need();
@@ -170,6 +183,14 @@ async function main(): Promise<number> {
     fs.writeFileSync(opts.out, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nWrote ${rel(opts.out)}`);
   }
+
+  writeReports(results, {
+    junit: opts.junit,
+    classroom: opts.classroom,
+    reproduce: (id) => reproduceCommand(opts, id),
+    targetFile: (id) => rel(path.join(targetDir, id + '.ts')),
+    log: (line) => console.log(line),
+  });
 
   const broken = results.filter((r) => r.gradingError);
   if (broken.length) {
