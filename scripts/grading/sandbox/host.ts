@@ -114,6 +114,7 @@ class Connection {
   private readonly utf8 = new StringDecoder('utf8');
   private readonly chunk = Buffer.alloc(1 << 16);
   private pending = '';
+  private scanned = 0;
   private deadline = LOAD_TIMEOUT_MS;
   gone: string | null = null;
 
@@ -183,7 +184,7 @@ class Connection {
     });
     this.thread.unref();
     const transport: Transport = { send: (text) => this.send(text), receive: () => this.receive() };
-    this.endpoint = new Endpoint(new Membrane(ERROR_CLASSES), transport);
+    this.endpoint = new Endpoint(new Membrane(ERROR_CLASSES, true), transport);
     this.endpoint.onOutermost = (starting) => this.port.postMessage({ deadline: starting ? this.deadline : 0 });
     try {
       this.exports = this.endpoint.request({ k: 'load', id: 0, exercise }) as Record<string, unknown>;
@@ -195,7 +196,11 @@ class Connection {
   }
 
   private send(text: string): void {
-    if (this.gone || Atomics.load(this.state, 0)) throw new SandboxGone(this.gone ?? 'the sandbox is gone');
+    if (!this.gone && Atomics.load(this.state, 0)) {
+      // It died between calls: the watchdog's `dead` line says why.
+      while (!this.gone) this.receive();
+    }
+    if (this.gone) throw new SandboxGone(this.gone);
     const buf = Buffer.from(text + '\n');
     Atomics.store(this.state, 1, 1);
     try {
@@ -207,31 +212,36 @@ class Connection {
 
   private receive(): string {
     for (;;) {
-      const nl = this.pending.indexOf('\n');
-      if (nl >= 0) {
-        const line = this.pending.slice(0, nl);
-        this.pending = this.pending.slice(nl + 1);
-        if (!line) continue;
-        if (Atomics.load(this.state, 0)) {
-          // Dead: skip whatever the sandbox left half-written, up to the watchdog's word.
-          let msg: { k?: string; reason?: string } | null = null;
-          try {
-            msg = JSON.parse(line) as { k?: string; reason?: string };
-          } catch {
-            continue;
-          }
-          if (msg?.k !== 'dead') continue;
-          this.gone = msg.reason ?? 'the sandbox is gone';
+      const nl = this.pending.indexOf('\n', this.scanned);
+      if (nl < 0) {
+        // Only the new text is searched for the end of the line: a long answer stays linear.
+        this.scanned = this.pending.length;
+        if (this.pending.length > MAX_MESSAGE_BYTES) {
+          this.pending = '';
+          this.scanned = 0;
+          this.port.postMessage({ kill: `the submission sent more than ${MAX_MESSAGE_BYTES / 1e6} MB in one answer` });
+          continue;
         }
-        return line;
-      }
-      if (this.pending.length > MAX_MESSAGE_BYTES) {
-        this.pending = '';
-        this.port.postMessage({ kill: `the submission sent more than ${MAX_MESSAGE_BYTES / 1e6} MB in one answer` });
+        const n = fs.readSync(this.resFd, this.chunk, 0, this.chunk.length, null);
+        this.pending += this.utf8.write(this.chunk.subarray(0, n));
         continue;
       }
-      const n = fs.readSync(this.resFd, this.chunk, 0, this.chunk.length, null);
-      this.pending += this.utf8.write(this.chunk.subarray(0, n));
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      this.scanned = 0;
+      if (!line) continue;
+      if (Atomics.load(this.state, 0)) {
+        // Dead: skip whatever the sandbox left half-written, up to the watchdog's word.
+        let msg: { k?: string; reason?: string } | null = null;
+        try {
+          msg = JSON.parse(line) as { k?: string; reason?: string };
+        } catch {
+          continue;
+        }
+        if (msg?.k !== 'dead') continue;
+        this.gone = msg.reason ?? 'the sandbox is gone';
+      }
+      return line;
     }
   }
 

@@ -17,8 +17,9 @@ export type Wire =
   | { u: 1 } // undefined
   | { n: 'NaN' | 'Infinity' | '-Infinity' | '-0' }
   | { big: string }
-  | { a: Wire[] }
-  | { o: [string, Wire][] }
+  | { a: Wire[]; c?: number }
+  | { o: [string, Wire][]; c?: number }
+  | { back: number; v: Wire } // a copy the receiver sent earlier, coming back
   | { date: number }
   | { err: { name: string; message: string; stack: string; fields: [string, Wire][] } }
   | { fn: number; name: string } // a function of the sender's
@@ -46,11 +47,20 @@ export class Membrane {
   private readonly ids = new Map<unknown, number>();
   private nextId = 1;
   private readonly imported = new Map<number, WeakRef<object>>();
+  // Copies keep their identity on a round trip: every object this side copies
+  // out gets a tag; a copy the other side sends back unchanged decodes to the
+  // original (so `bestOf(samples)` can return `samples[1]` itself).
+  private readonly copiesOut = new Map<number, WeakRef<object>>();
+  private readonly copyTag = new WeakMap<object, number>();
+  private readonly copiesIn = new WeakMap<object, number>();
+  private readonly forget = new FinalizationRegistry<number>((tag) => this.copiesOut.delete(tag));
   remote: Remote | null = null;
 
   constructor(
     /** Rebuilds errors of known classes (the trusted side maps names to its own classes). */
     private readonly errorClasses: Record<string, { prototype: object }> = {},
+    /** Tag the copies this side sends so they can come back as themselves (the grader's side). */
+    private readonly tagCopies = false,
   ) {}
 
   /** The value behind a handle this side gave out. */
@@ -117,8 +127,28 @@ export class Membrane {
     return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}) };
   }
 
+  private tagOf(obj: object): number {
+    let tag = this.copyTag.get(obj);
+    if (tag === undefined) {
+      tag = this.nextId++;
+      this.copyTag.set(obj, tag);
+      this.copiesOut.set(tag, new WeakRef(obj));
+      this.forget.register(obj, tag);
+    }
+    return tag;
+  }
+
   /** Copies pure data; returns LIVE when the value holds anything that must stay behind. */
   private tryData(v: unknown, depth: number, path: Set<object>): Wire | typeof LIVE {
+    const w = this.tryDataOf(v, depth, path);
+    if (w === LIVE || w === null || typeof w !== 'object' || !('a' in w || 'o' in w)) return w;
+    const back = this.copiesIn.get(v as object);
+    if (back !== undefined) return { back, v: w };
+    if (this.tagCopies) w.c = this.tagOf(v as object);
+    return w;
+  }
+
+  private tryDataOf(v: unknown, depth: number, path: Set<object>): Wire | typeof LIVE {
     if (depth > MAX_DEPTH) throw new Error('sandbox: value nested too deeply to send');
     if (v === null || typeof v !== 'object') {
       if (typeof v === 'function') return LIVE;
@@ -188,14 +218,20 @@ export class Membrane {
     if ('u' in w) return undefined;
     if ('n' in w) return w.n === 'NaN' ? NaN : w.n === 'Infinity' ? Infinity : w.n === '-Infinity' ? -Infinity : -0;
     if ('big' in w) return BigInt(w.big);
-    if ('a' in w) return w.a.map((x) => this.decode(x));
+    if ('a' in w) return this.arrived(w.a.map((x) => this.decode(x)), w.c);
     if ('o' in w) {
       const out: Record<string, unknown> = {};
       for (const [k, x] of w.o) {
         // Own data property, even for '__proto__': never a prototype change.
         Object.defineProperty(out, k, { value: this.decode(x), enumerable: true, writable: true, configurable: true });
       }
-      return out;
+      return this.arrived(out, w.c);
+    }
+    if ('back' in w) {
+      const copy = this.decode(w.v);
+      const original = this.copiesOut.get(w.back)?.deref();
+      // The original only if the copy came back as it left (data compared, no code run).
+      return original !== undefined && sameData(original, copy) ? original : copy;
     }
     if ('date' in w) return new Date(w.date);
     if ('err' in w) return this.decodeError(w.err);
@@ -203,6 +239,11 @@ export class Membrane {
     if ('fn' in w) return this.importFunction(w.fn, w.name);
     if ('ref' in w) return this.importObject(w.ref, w.array, w.fns, w.iter);
     throw new Error('sandbox: malformed value on the wire');
+  }
+
+  private arrived(obj: object, tag: number | undefined): object {
+    if (typeof tag === 'number') this.copiesIn.set(obj, tag);
+    return obj;
   }
 
   private decodeError(e: { name: string; message: string; stack: string; fields: [string, Wire][] }): Error {
@@ -261,19 +302,19 @@ export class Membrane {
             return start.call(this);
           };
         }
-        if (typeof key === 'symbol') return undefined;
+        if (typeof key === 'symbol' || HIDDEN.has(key)) return undefined;
         const f = methods.get(key);
         if (f !== undefined) return this.importFunction(f, key);
         return remote().get(id, key);
       },
       set: (_t, key, value) => (typeof key === 'symbol' ? false : remote().set(id, key, value)),
-      has: (_t, key) => (key === PROXY_HANDLE ? true : typeof key === 'symbol' ? false : remote().has(id, key)),
+      has: (_t, key) => (key === PROXY_HANDLE ? true : typeof key === 'symbol' || HIDDEN.has(key) ? false : remote().has(id, key)),
       ownKeys: () => {
-        const keys = remote().keys(id);
+        const keys = remote().keys(id).filter((k) => !HIDDEN.has(k));
         return array ? [...keys, 'length'].filter((k, i, all) => all.indexOf(k) === i) : keys;
       },
       getOwnPropertyDescriptor: (_t, key) => {
-        if (typeof key === 'symbol') return undefined;
+        if (typeof key === 'symbol' || HIDDEN.has(key)) return undefined;
         if (array && key === 'length') return { value: remote().get(id, 'length'), writable: true, enumerable: false, configurable: false };
         if (!remote().has(id, key)) return undefined;
         return { value: remote().get(id, key), writable: true, enumerable: true, configurable: true };
@@ -288,6 +329,30 @@ export class Membrane {
 }
 
 const LIVE = Symbol('live');
+
+// Names that make an object special to the code that inspects it rather than
+// data: an `asymmetricMatch` would let a returned object decide an `expect`
+// by itself, a `then` would make it a promise. A remote object never has them.
+const HIDDEN = new Set(['asymmetricMatch', '$$typeof', 'then', 'nodeType', 'toJSON', '@@__IMMUTABLE_ITERABLE__@@', '@@__IMMUTABLE_RECORD__@@']);
+
+/** Structural equality of copied data (both sides plain: arrays, plain objects, Dates, primitives). */
+function sameData(a: unknown, b: unknown, depth = 0): boolean {
+  if (Object.is(a, b)) return true;
+  if (depth > MAX_DEPTH || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const pa = Object.getPrototypeOf(a);
+  if (pa !== Object.getPrototypeOf(b) || (pa !== Object.prototype && pa !== Array.prototype && pa !== null)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    const da = Object.getOwnPropertyDescriptor(a, k);
+    const db = Object.getOwnPropertyDescriptor(b, k);
+    if (!da || !db || !('value' in da) || !('value' in db) || !sameData(da.value, db.value, depth + 1)) return false;
+  }
+  return true;
+}
 
 function safeName(f: () => void): string {
   try {

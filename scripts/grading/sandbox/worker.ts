@@ -21,6 +21,7 @@ function fdTransport(): Transport {
   const chunk = Buffer.alloc(1 << 16);
   const utf8 = new StringDecoder('utf8');
   let pending = '';
+  let scanned = 0; // how much of `pending` is known to hold no newline
   return {
     send(text) {
       const buf = Buffer.from(text + '\n');
@@ -28,12 +29,14 @@ function fdTransport(): Transport {
     },
     receive() {
       for (;;) {
-        const nl = pending.indexOf('\n');
+        const nl = pending.indexOf('\n', scanned);
         if (nl >= 0) {
           const line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
+          scanned = 0;
           return line;
         }
+        scanned = pending.length;
         let n: number;
         try {
           n = fs.readSync(IN, chunk, 0, chunk.length, null);
