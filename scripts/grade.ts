@@ -4,7 +4,7 @@
 // test/graders/<id>.test.ts, runs the grader in its own vitest process (own
 // process group, killed at the wall-clock limit) and prints a table of points.
 //
-//   --target exercises|solutions   what to grade (default: exercises)
+//   --target exercises|solutions|<folder>   what to grade (default: exercises)
 //   --only <id>                    grade one exercise (repeatable)
 //   --out <file>                   also write a Gradescope results.json
 //   --junit <file>                 also write JUnit XML (GitLab, Jenkins): see grading/junit.ts
@@ -26,13 +26,20 @@ import {
   formatExercise,
   formatTotal,
   gradeExercise,
+  graderFilesOf,
+  listTests,
+  notGraded,
   runCli,
+  testsOf,
+  writeAtomically,
+  type Exercise,
   toGradescope,
   type ExerciseResult,
 } from './grading/grade-lib';
+import { SANDBOX_USER, lockSecrets } from './grading/privileges';
 import { writeReports } from './grading/reports';
 
-const USAGE = `usage: npm run grade -- [--target exercises|solutions] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>]`;
+const USAGE = `usage: npm run grade -- [--target exercises|solutions|<folder>] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>]`;
 
 interface Options {
   target: 'exercises' | 'solutions';
@@ -72,10 +79,9 @@ function parseArgs(argv: string[]): Options {
     switch (arg) {
       case '--target': {
         const v = need();
-        if (v !== 'exercises' && v !== 'solutions') {
-          throw new GradingSetupError(`--target must be "exercises" or "solutions", not "${v}"\n${USAGE}`);
-        }
-        opts.target = v;
+        if (v === 'exercises' || v === 'solutions') opts.target = v;
+        else if (fs.existsSync(v) && fs.statSync(v).isDirectory()) opts.targetDir = path.resolve(v);
+        else throw new GradingSetupError(`--target must be "exercises", "solutions" or a folder of exercise files, not "${v}"\n${USAGE}`);
         break;
       }
       case '--only':
@@ -162,27 +168,44 @@ async function main(): Promise<number> {
   for (const w of warnings) console.log(`warning: ${w}`);
   console.log(`Grading ${rel(targetDir)} (${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${opts.timeoutSec} s each)\n`);
 
+  const locked = lockSecrets(ROOT, opts.gradersDir);
+  if (locked.length) console.log(`(as root: ${locked.map(rel).join(', ')} closed to other users; submissions run as ${SANDBOX_USER})\n`);
+
+  // Which tests exist and what they are worth: one listing of every grader, no student code loaded.
+  const listing = await listTests(exercises.flatMap(graderFilesOf), Math.max(opts.timeoutSec, 60) * 1000);
+
   const results: ExerciseResult[] = [];
+  const pending = (ex: Exercise): ExerciseResult => notGraded(ex, testsOf(ex, listing.tests));
+  const writeOut = () => {
+    if (!opts.out) return;
+    const all = exercises.map((ex) => results.find((r) => r.id === ex.id) ?? pending(ex));
+    const done = results.length === exercises.length;
+    const summary = [
+      ...warnings.map((w) => `warning: ${w}`),
+      ...results.filter((r) => r.problem).map((r) => `${r.id}: ${r.problem}`),
+      done ? formatTotal(results) : `Grading did not finish: ${results.length} of ${exercises.length} exercises graded.`,
+    ].join('\n');
+    writeAtomically(
+      opts.out,
+      toGradescope(all, { executionTimeMs: Date.now() - started, output: summary, reproduce: (id) => reproduceCommand(opts, id) }),
+    );
+  };
+  // Partial results as we go: whatever stops grading, the file is valid and says how far it got.
+  writeOut();
   for (const ex of exercises) {
-    const r = await gradeExercise(ex, { targetDir, timeoutSec: opts.timeoutSec, displayRoot: process.cwd() });
+    const r = await gradeExercise(ex, {
+      targetDir,
+      timeoutSec: opts.timeoutSec,
+      displayRoot: process.cwd(),
+      collected: testsOf(ex, listing.tests).length ? testsOf(ex, listing.tests) : undefined,
+    });
     results.push(r);
+    writeOut();
     console.log(formatExercise(r, reproduceCommand(opts, r.id)) + '\n');
   }
   const total = formatTotal(results);
   console.log(total);
-
-  if (opts.out) {
-    const summary = [...warnings.map((w) => `warning: ${w}`), ...results.filter((r) => r.problem).map((r) => `${r.id}: ${r.problem}`), total]
-      .join('\n');
-    const json = toGradescope(results, {
-      executionTimeMs: Date.now() - started,
-      output: summary,
-      reproduce: (id) => reproduceCommand(opts, id),
-    });
-    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-    fs.writeFileSync(opts.out, JSON.stringify(json, null, 2) + '\n');
-    console.log(`\nWrote ${rel(opts.out)}`);
-  }
+  if (opts.out) console.log(`\nWrote ${rel(opts.out)}`);
 
   writeReports(results, {
     junit: opts.junit,

@@ -117,7 +117,7 @@ function releaseGroups(prefix) {
   for (const parent of cgroupParents()) {
     let names = [];
     try {
-      names = fs.readdirSync(parent.dir).filter((n) => n.startsWith(prefix));
+      names = fs.readdirSync(parent.dir).filter((n) => n === prefix || n.startsWith(`${prefix}-`));
     } catch {
       continue;
     }

@@ -17,21 +17,13 @@ import { OFF_LIMITS } from '../off-limits';
 import type { ImportRules } from './guard';
 import { Membrane } from './membrane';
 import { Endpoint, SandboxGone, type Transport } from './rpc';
+import { SANDBOX_ENV } from './host-env';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const contain = require('./contain.js') as typeof import('./contain');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** Read from the environment set by grade-lib.ts (SANDBOX_ENV there). */
-export const SANDBOX_ENV = {
-  targetDir: 'FAULTLINE_TARGET_DIR',
-  prefix: 'FAULTLINE_SANDBOX_PREFIX',
-  uid: 'FAULTLINE_SANDBOX_UID',
-  gid: 'FAULTLINE_SANDBOX_GID',
-  callTimeoutMs: 'FAULTLINE_CALL_TIMEOUT_MS',
-  memoryMb: 'FAULTLINE_SANDBOX_MEMORY_MB',
-} as const;
 
 /** Errors the library throws, rebuilt as themselves so `instanceof` works in graders. */
 const ERROR_CLASSES: Record<string, { prototype: object }> = { ConfigError, RetryExhausted };
@@ -60,7 +52,7 @@ function settings(): Settings {
     targetDir: path.resolve(ROOT, env[SANDBOX_ENV.targetDir] || 'exercises'),
     prefix: env[SANDBOX_ENV.prefix] || `faultline-sbx-${process.pid}`,
     user: contain.isRoot() && Number.isInteger(uid) && uid > 0 ? { uid, gid: Number.isInteger(gid) ? gid : uid } : null,
-    callTimeoutMs: num(SANDBOX_ENV.callTimeoutMs, 10_000),
+    callTimeoutMs: num(SANDBOX_ENV.callTimeoutMs, 30_000),
     memoryMb: num(SANDBOX_ENV.memoryMb, 768),
   };
 }
