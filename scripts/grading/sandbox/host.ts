@@ -107,6 +107,7 @@ class Connection {
   private readonly chunk = Buffer.alloc(1 << 16);
   private pending = '';
   private scanned = 0;
+  private closed = false;
   private deadline = LOAD_TIMEOUT_MS;
   gone: string | null = null;
 
@@ -238,6 +239,10 @@ class Connection {
   }
 
   close(): void {
+    // Once only: a second close of the same descriptor numbers would close
+    // whatever reused them since (vitest's own IPC channel, say).
+    if (this.closed) return;
+    this.closed = true;
     this.gone ??= 'closed';
     this.port.postMessage({ close: true });
     setTimeout(() => {
@@ -260,6 +265,7 @@ function connection(exercise: string): Connection {
   const current = live.get(exercise);
   if (current && !current.gone) return current;
   current?.close();
+  live.delete(exercise);
   const s = settings();
   folder ??= prepareFolder(s);
   const c = new Connection(exercise, s, folder);
