@@ -91,6 +91,24 @@ function prlimitArgs(): string[] {
   return [];
 }
 
+/**
+ * A stack from the sandbox as the student knows it: frames in the submission
+ * point at the submitted files, library frames stay, and the sandbox's own
+ * machinery (pipe, loader, Node internals) is left out.
+ */
+function stackAsSeen(stack: string, dir: string, targetDir: string): string {
+  const inSandbox = path.join(dir, 'exercises') + path.sep;
+  const lib = path.join(ROOT, 'lib') + path.sep;
+  return stack
+    .split('\n')
+    .flatMap((line) => {
+      if (!/^\s+at /.test(line)) return [line];
+      if (line.includes(inSandbox)) return [line.split(inSandbox).join(targetDir + path.sep)];
+      return line.includes(lib) ? [line] : [];
+    })
+    .join('\n');
+}
+
 let connections = 0;
 
 /** One sandbox process with the submission loaded, and the FIFOs to it. */
@@ -177,7 +195,7 @@ class Connection {
     });
     this.thread.unref();
     const transport: Transport = { send: (text) => this.send(text), receive: () => this.receive() };
-    this.endpoint = new Endpoint(new Membrane(ERROR_CLASSES, true), transport);
+    this.endpoint = new Endpoint(new Membrane(ERROR_CLASSES, true, (stack) => stackAsSeen(stack, dir, s.targetDir)), transport);
     this.endpoint.onOutermost = (starting) => this.port.postMessage({ deadline: starting ? this.deadline : 0 });
     try {
       this.exports = this.endpoint.request({ k: 'load', id: 0, exercise }) as Record<string, unknown>;

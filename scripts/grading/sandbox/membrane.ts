@@ -61,6 +61,8 @@ export class Membrane {
     private readonly errorClasses: Record<string, { prototype: object }> = {},
     /** Tag the copies this side sends so they can come back as themselves (the grader's side). */
     private readonly tagCopies = false,
+    /** Rewrites the stack of an error that arrives (the grader shows paths as the student knows them). */
+    private readonly rewriteStack: (stack: string) => string = (x) => x,
   ) {}
 
   /** The value behind a handle this side gave out. */
@@ -251,7 +253,7 @@ export class Membrane {
     const err = Known ? (Object.create(Known.prototype) as Error) : new Error();
     const own = (k: string, value: unknown) => Object.defineProperty(err, k, { value, enumerable: false, writable: true, configurable: true });
     own('message', String(e.message));
-    own('stack', String(e.stack || `${e.name}: ${e.message}`));
+    own('stack', this.rewriteStack(String(e.stack || `${e.name}: ${e.message}`)));
     if (!Known) own('name', String(e.name));
     for (const [k, x] of e.fields) {
       if (k === '__proto__' || k === 'constructor') continue;
