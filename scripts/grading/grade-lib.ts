@@ -243,7 +243,7 @@ export function runVitest(opts: {
  * marker (not root), and removes the run's temporary folders.
  */
 function sweep(prefix: string, user: SandboxUser | null): void {
-  // The user-wide sweep would also reach other runs' sandboxes: only when none is live.
+  // Without cgroups the user-wide sweep reaches other runs' sandboxes too: only when none is live here.
   contain.cleanup(prefix, liveGroups.size === 0 ? user : null);
   for (const name of fs.readdirSync(os.tmpdir())) {
     if (name.startsWith(`${prefix}-`)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
@@ -364,11 +364,34 @@ function loadProblem(errors: ErrorInfo[], targetRel: string): string {
   if (/Cannot find (package|module) '@target\//.test(msg) || /Failed to load url @target\//.test(msg)) {
     return `${targetRel} could not be found`;
   }
-  if (/Transform failed|PARSE_ERROR|SyntaxError|Unexpected token/.test(msg) || errors.some((e) => e.name === 'SyntaxError')) {
-    const where = /\[\s*([^\]]+:\d+:\d+)\s*\]/.exec(msg)?.[1];
-    return `${targetRel} could not be compiled (syntax error${where ? ` near ${path.basename(where)}` : ''}): ${firstLine(msg.replace(/^Transform failed with \d+ errors?:/, ''))}`;
+  if (/Transform failed|PARSE_ERROR|SyntaxError|Unexpected token|ERROR: /.test(msg) || errors.some((e) => e.name === 'SyntaxError')) {
+    const where = syntaxErrorAt(msg);
+    const what = firstLine(msg.replace(/^Transform failed with \d+ errors?:/, '')).replace(/^.*?:\d+:\d+: ERROR: /, '');
+    return `${targetRel} could not be compiled (syntax error${where ? ` near ${path.basename(where.file)}:${where.line}:${where.column}` : ''}): ${what}`;
   }
   return `${targetRel} could not be loaded: it threw while being imported: ${firstLine(msg)}`;
+}
+
+/** Where a compiler message puts a syntax error: esbuild says `[file:4:13]` or `file:4:13: ERROR: ...`. */
+function syntaxErrorAt(msg: string): { file: string; line: number; column: number } | null {
+  const m = /\[\s*([^\]]+):(\d+):(\d+)\s*\]/.exec(msg) ?? /([^\s:]+\.ts):(\d+):(\d+): ERROR/.exec(msg);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : null;
+}
+
+/** The submitted lines around a syntax error, with a caret (read here: the file is only data to us). */
+function codeFrame(file: string, line: number, column: number): string {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return '';
+  }
+  const out: string[] = [];
+  for (let n = Math.max(1, line - 2); n <= Math.min(lines.length, line + 1); n++) {
+    out.push(`${n === line ? '>' : ' '} ${String(n).padStart(4)} | ${truncate(lines[n - 1]!, 160)}`);
+    if (n === line) out.push(`  ${' '.repeat(4)} | ${' '.repeat(Math.max(0, column))}^`);
+  }
+  return out.join('\n');
 }
 
 function reasonOf(kind: TestOutcome['kind'], output: string): string {
@@ -491,7 +514,9 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
     else problem = `the grader stopped before running any test (exit code ${run.exitCode ?? run.signal})\n${tail(run.stderr || run.stdout, 15)}`;
     // The full error (e.g. the compiler's code frame) goes into each test's output.
     const detail = ex.targetExists && errors.length ? describeErrors(errors, opts.targetDir, displayRoot) : '';
-    const output = [problem, detail].filter(Boolean).join('\n\n');
+    const at = ex.targetExists ? syntaxErrorAt(stripAnsi(errors.map((e) => e.message).join('\n'))) : null;
+    const frame = at ? codeFrame(ex.targetFile, at.line, at.column) : '';
+    const output = [problem, frame, detail].filter(Boolean).join('\n\n');
     for (const c of collected) outcomes.push(make(c, 'not-loaded', output));
   } else {
     // A test the listing did not have counts for nothing (its name may depend on the code under test).

@@ -167,11 +167,30 @@ function sweepMarker(token) {
   }
 }
 
-/** Every process of a sandbox family, however it detached: cgroups first, then the sweeps. */
+/** Whether this process may make a cgroup that can kill a whole family (v2 cgroup.kill, or v1 freezer). */
+function canContain() {
+  if (!isRoot()) return false;
+  return cgroupParents().some((p) => {
+    if (p.kind !== 'v2' && p.kind !== 'freezer') return false;
+    try {
+      fs.accessSync(p.dir, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Every process of a sandbox family, however it detached: its cgroups. Where
+ * there are none (a container with a read-only cgroup tree), every process of
+ * the sandbox user: that reaches other gradings' sandboxes too, so such a
+ * machine grades one submission at a time (as Gradescope does).
+ */
 function cleanup(prefix, user) {
   releaseGroups(prefix);
-  if (user && isRoot()) sweepUser(user.uid, user.gid);
+  if (user && isRoot() && !canContain()) sweepUser(user.uid, user.gid);
   if (fs.existsSync('/proc')) sweepMarker(prefix);
 }
 
-module.exports = { MARKER, isRoot, createGroups, attach, killGroup, releaseGroups, sweepUser, sweepMarker, cleanup };
+module.exports = { MARKER, isRoot, canContain, createGroups, attach, killGroup, releaseGroups, sweepUser, sweepMarker, cleanup };

@@ -102,8 +102,8 @@ function stackAsSeen(stack: string, dir: string, targetDir: string): string {
   return stack
     .split('\n')
     .flatMap((line) => {
-      if (!/^\s+at /.test(line)) return [line];
       if (line.includes(inSandbox)) return [line.split(inSandbox).join(targetDir + path.sep)];
+      if (!/^\s+at /.test(line)) return [line];
       return line.includes(lib) ? [line] : [];
     })
     .join('\n');

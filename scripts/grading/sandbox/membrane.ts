@@ -252,7 +252,7 @@ export class Membrane {
     const Known = Object.prototype.hasOwnProperty.call(this.errorClasses, e.name) ? this.errorClasses[e.name] : undefined;
     const err = Known ? (Object.create(Known.prototype) as Error) : new Error();
     const own = (k: string, value: unknown) => Object.defineProperty(err, k, { value, enumerable: false, writable: true, configurable: true });
-    own('message', String(e.message));
+    own('message', this.rewriteStack(String(e.message)));
     own('stack', this.rewriteStack(String(e.stack || `${e.name}: ${e.message}`)));
     if (!Known) own('name', String(e.name));
     for (const [k, x] of e.fields) {
