@@ -15,7 +15,7 @@ import {
   type ModuleRecord,
   type ResultRecord,
 } from './records';
-import { sandboxUser, type SandboxUser } from './privileges';
+import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -137,6 +137,7 @@ export function killLiveRuns(): void {
  * reporter and runner recorded.
  */
 let runs = 0;
+let readableChecked = false;
 
 export function runVitest(opts: {
   graderFiles: string[];
@@ -145,11 +146,16 @@ export function runVitest(opts: {
   collectOnly?: boolean;
 }): Promise<VitestRun> {
   const vitest = findVitest();
+  const user = opts.collectOnly ? null : sandboxUser();
+  if (user && !readableChecked) {
+    const problem = sandboxCannotRead(ROOT, user);
+    if (problem) return Promise.reject(new GradingSetupError(problem));
+    readableChecked = true;
+  }
   // Only this (trusted) process and vitest can open the results: the folder is ours, mode 0700.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-grade-'));
   const resultsFile = path.join(tmp, 'results.jsonl');
   fs.writeFileSync(resultsFile, '');
-  const user = opts.collectOnly ? null : sandboxUser();
   // Names everything this run's sandboxes make (cgroups, folders, processes), for the sweep below.
   const prefix = `faultline-sbx-${process.pid}-${++runs}`;
   const env: NodeJS.ProcessEnv = {

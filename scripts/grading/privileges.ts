@@ -56,3 +56,25 @@ export function lockSecrets(root: string, gradersDir: string): string[] {
   for (const dir of locked) fs.chmodSync(dir, 0o700);
   return locked;
 }
+
+/**
+ * Checks, as the sandbox user, that it can read what a sandbox needs (the
+ * library, the packages, the sandbox's own code). A course folder inside a
+ * private folder (mode 0700) would otherwise fail every test with a
+ * puzzling error. Returns the problem, or null.
+ */
+export function sandboxCannotRead(root: string, user: SandboxUser): string | null {
+  const needed = [
+    path.join(root, 'lib', 'index.ts'),
+    path.join(root, 'node_modules', 'tsx', 'package.json'),
+    path.join(root, 'scripts', 'grading', 'sandbox', 'worker.ts'),
+  ];
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', 'const fs = require("fs"); for (const p of JSON.parse(process.argv[1])) { try { fs.readFileSync(p) } catch (e) { console.log(p); process.exit(1) } }', JSON.stringify(needed)],
+    { uid: user.uid, gid: user.gid, encoding: 'utf8', timeout: 10_000, cwd: '/' },
+  );
+  if (probe.status === 0) return null;
+  const what = probe.stdout.trim() || probe.stderr.trim() || String(probe.error ?? 'unknown');
+  return `the sandbox user ${user.name} cannot read ${what}: every folder above the course must be readable and searchable by all (chmod o+rx), and the course itself readable (chmod -R o+rX, except solutions/ and test/graders/hidden/, which grading closes itself)`;
+}

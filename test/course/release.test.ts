@@ -121,6 +121,8 @@ async function gradeStudentCopy(name: string, solutions: string[]): Promise<void
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-release-test-'));
+  // As root, submissions run as the sandbox user, which must be able to reach the course's lib/.
+  fs.chmodSync(tmp, 0o755);
   repo = path.join(tmp, 'repo');
   const skip = new Set(['node_modules', 'build', '.git', '.venv']);
   fs.cpSync(root, repo, { recursive: true, filter: (src) => !skip.has(path.basename(src)) || path.dirname(src) !== root });
