@@ -13,7 +13,8 @@ const { spawn } = require('node:child_process');
 const contain = require('./contain.js');
 
 const { port, shared, command, args, cwd, env, uid, gid, groupName, limits, reqFd, resFd, reqPath } = workerData;
-// shared[0]: the sandbox is dead; shared[1]: the main thread is inside a write to the request FIFO.
+// shared[0]: the sandbox is dead; shared[1]: the main thread is inside a write to the request FIFO;
+// shared[2..4]: the per-call limit (below).
 const state = new Int32Array(shared);
 
 const groups = contain.createGroups(groupName, limits);
@@ -87,18 +88,30 @@ child.on('exit', (code, signal) => {
   finish(`the submission's process ended (${signal ? `signal ${signal}` : `exit code ${code}`})${last}`);
 });
 
-let timer = null;
+// The per-call limit. The main thread counts calls in shared[2], says whether
+// one is running in shared[3] and its limit in shared[4]; a call that is still
+// the same call after its limit has passed gets the sandbox killed.
+const POLL_MS = 50;
+let seenCall = -1;
+let callStarted = 0;
+const timer = setInterval(() => {
+  if (dead) return;
+  const now = Date.now();
+  const call = Atomics.load(state, 2);
+  if (Atomics.load(state, 3) === 0 || call !== seenCall) {
+    seenCall = call;
+    callStarted = now;
+    return;
+  }
+  const limit = Atomics.load(state, 4);
+  if (limit > 0 && now - callStarted >= limit) finish(`timed out after ${limit / 1000} s: the code under test may loop forever`);
+}, POLL_MS);
+
 port.on('message', (m) => {
-  if (m.deadline !== undefined) {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (m.deadline > 0) {
-      timer = setTimeout(() => finish(`timed out after ${m.deadline / 1000} s: the code under test may loop forever`), m.deadline);
-    }
-  } else if (m.kill) {
+  if (m.kill) {
     finish(m.kill);
   } else if (m.close) {
-    if (timer) clearTimeout(timer);
+    clearInterval(timer);
     dead = true;
     Atomics.store(state, 0, 1);
     stop();

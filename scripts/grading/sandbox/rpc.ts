@@ -38,6 +38,8 @@ export class Endpoint implements Remote {
   extra: ((req: Request) => unknown) | null = null;
   /** Called when an outermost call starts (true) and ends (false): the grader's time limit. */
   onOutermost: ((starting: boolean) => void) | null = null;
+  /** Requests this side sent, by kind (for FAULTLINE_RPC_STATS and the bench). */
+  readonly sent: Record<string, number> = {};
 
   constructor(
     readonly membrane: Membrane,
@@ -70,6 +72,7 @@ export class Endpoint implements Remote {
   request(req: Request): unknown {
     if (this.nesting >= MAX_NESTING) throw new Error(`sandbox: calls nested more than ${MAX_NESTING} deep between grader and submission`);
     const id = this.nextId++;
+    this.sent[req.k] = (this.sent[req.k] ?? 0) + 1;
     const outermost = this.nesting === 0;
     if (outermost) this.onOutermost?.(true);
     this.nesting++;
