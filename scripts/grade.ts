@@ -4,15 +4,19 @@
 // test/graders/<id>.test.ts, runs the grader in its own vitest process (own
 // process group, killed at the wall-clock limit) and prints a table of points.
 //
-//   --target exercises|solutions   what to grade (default: exercises)
+//   --target exercises|solutions|<folder>   what to grade (default: exercises)
 //   --only <id>                    grade one exercise (repeatable)
 //   --out <file>                   also write a Gradescope results.json
+//   --junit <file>                 also write JUnit XML (GitLab, Jenkins): see grading/junit.ts
+//   --classroom <file>             also write GitHub Classroom reporter results: see grading/classroom.ts
 //   --timeout <seconds>            wall-clock limit per exercise (default: 60)
+//   --jobs <n>                     exercises graded at once (default: one per core, at most 4)
 //
 // Exit status is 0 whatever the score; non-zero only when grading could not
 // run (bad option, unknown --only id, no graders, vitest missing) or a grader
 // itself is broken.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   DEFAULT_GRADERS_DIR,
@@ -24,12 +28,20 @@ import {
   formatExercise,
   formatTotal,
   gradeExercise,
+  graderFilesOf,
+  listTests,
+  notGraded,
   runCli,
+  testsOf,
+  writeAtomically,
+  type Exercise,
   toGradescope,
   type ExerciseResult,
 } from './grading/grade-lib';
+import { SANDBOX_USER, lockSecrets } from './grading/privileges';
+import { writeReports } from './grading/reports';
 
-const USAGE = `usage: npm run grade -- [--target exercises|solutions] [--only <exercise id>] [--out results.json] [--timeout <seconds>]`;
+const USAGE = `usage: npm run grade -- [--target exercises|solutions|<folder>] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>] [--jobs <n>]`;
 
 interface Options {
   target: 'exercises' | 'solutions';
@@ -37,7 +49,10 @@ interface Options {
   gradersDir: string;
   only: string[];
   out: string | null;
+  junit: string | null;
+  classroom: string | null;
   timeoutSec: number;
+  jobs: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -47,7 +62,11 @@ function parseArgs(argv: string[]): Options {
     gradersDir: DEFAULT_GRADERS_DIR,
     only: [],
     out: null,
+    junit: null,
+    classroom: null,
     timeoutSec: DEFAULT_TIMEOUT_SEC,
+    // One exercise per core, up to 4 (Gradescope's half a core grades one at a time).
+    jobs: Math.max(1, Math.min(4, os.availableParallelism())),
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
@@ -65,10 +84,9 @@ function parseArgs(argv: string[]): Options {
     switch (arg) {
       case '--target': {
         const v = need();
-        if (v !== 'exercises' && v !== 'solutions') {
-          throw new GradingSetupError(`--target must be "exercises" or "solutions", not "${v}"\n${USAGE}`);
-        }
-        opts.target = v;
+        if (v === 'exercises' || v === 'solutions') opts.target = v;
+        else if (fs.existsSync(v) && fs.statSync(v).isDirectory()) opts.targetDir = path.resolve(v);
+        else throw new GradingSetupError(`--target must be "exercises", "solutions" or a folder of exercise files, not "${v}"\n${USAGE}`);
         break;
       }
       case '--only':
@@ -77,11 +95,24 @@ function parseArgs(argv: string[]): Options {
       case '--out':
         opts.out = path.resolve(need());
         break;
+      case '--junit':
+        opts.junit = path.resolve(need());
+        break;
+      case '--classroom':
+        opts.classroom = path.resolve(need());
+        break;
       case '--timeout': {
         const v = need();
         const n = Number(v);
         if (!Number.isFinite(n) || n <= 0) throw new GradingSetupError(`--timeout must be a positive number of seconds, not "${v}"`);
         opts.timeoutSec = n;
+        break;
+      }
+      case '--jobs': {
+        const v = need();
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new GradingSetupError(`--jobs must be a whole number >= 1, not "${v}"`);
+        opts.jobs = n;
         break;
       }
       // Hidden, for testing the grader against fixtures.
@@ -149,27 +180,64 @@ async function main(): Promise<number> {
   for (const w of warnings) console.log(`warning: ${w}`);
   console.log(`Grading ${rel(targetDir)} (${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${opts.timeoutSec} s each)\n`);
 
+  const locked = lockSecrets(ROOT, opts.gradersDir);
+  if (locked.length) console.log(`(as root: ${locked.map(rel).join(', ')} closed to other users; submissions run as ${SANDBOX_USER})\n`);
+
+  // Which tests exist and what they are worth: one listing of every grader, no student code loaded.
+  const listing = await listTests(exercises.flatMap(graderFilesOf), Math.max(opts.timeoutSec, 60) * 1000);
+
   const results: ExerciseResult[] = [];
-  for (const ex of exercises) {
-    const r = await gradeExercise(ex, { targetDir, timeoutSec: opts.timeoutSec, displayRoot: process.cwd() });
-    results.push(r);
-    console.log(formatExercise(r, reproduceCommand(opts, r.id)) + '\n');
-  }
+  const pending = (ex: Exercise): ExerciseResult => notGraded(ex, testsOf(ex, listing.tests));
+  const writeOut = () => {
+    if (!opts.out) return;
+    const all = exercises.map((ex) => results.find((r) => r.id === ex.id) ?? pending(ex));
+    const done = results.length === exercises.length;
+    const summary = [
+      ...warnings.map((w) => `warning: ${w}`),
+      ...results.filter((r) => r.problem).map((r) => `${r.id}: ${r.problem}`),
+      done ? formatTotal(results) : `Grading did not finish: ${results.length} of ${exercises.length} exercises graded.`,
+    ].join('\n');
+    writeAtomically(
+      opts.out,
+      toGradescope(all, { executionTimeMs: Date.now() - started, output: summary, reproduce: (id) => reproduceCommand(opts, id) }),
+    );
+  };
+  // Partial results as we go: whatever stops grading, the file is valid and says how far it got.
+  writeOut();
+  // Exercises run `jobs` at a time (each in its own processes); printed in order as they finish.
+  const byId = new Map<string, ExerciseResult>();
+  let printed = 0;
+  const queue = [...exercises];
+  const worker = async () => {
+    for (let ex = queue.shift(); ex; ex = queue.shift()) {
+      const r = await gradeExercise(ex, {
+        targetDir,
+        timeoutSec: opts.timeoutSec,
+        displayRoot: process.cwd(),
+        collected: testsOf(ex, listing.tests).length ? testsOf(ex, listing.tests) : undefined,
+      });
+      byId.set(r.id, r);
+      results.push(r);
+      writeOut();
+      for (; printed < exercises.length && byId.has(exercises[printed]!.id); printed++) {
+        const done = byId.get(exercises[printed]!.id)!;
+        console.log(formatExercise(done, reproduceCommand(opts, done.id)) + '\n');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.jobs, exercises.length) }, worker));
+  results.sort((a, b) => exercises.findIndex((e) => e.id === a.id) - exercises.findIndex((e) => e.id === b.id));
   const total = formatTotal(results);
   console.log(total);
+  if (opts.out) console.log(`\nWrote ${rel(opts.out)}`);
 
-  if (opts.out) {
-    const summary = [...warnings.map((w) => `warning: ${w}`), ...results.filter((r) => r.problem).map((r) => `${r.id}: ${r.problem}`), total]
-      .join('\n');
-    const json = toGradescope(results, {
-      executionTimeMs: Date.now() - started,
-      output: summary,
-      reproduce: (id) => reproduceCommand(opts, id),
-    });
-    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-    fs.writeFileSync(opts.out, JSON.stringify(json, null, 2) + '\n');
-    console.log(`\nWrote ${rel(opts.out)}`);
-  }
+  writeReports(results, {
+    junit: opts.junit,
+    classroom: opts.classroom,
+    reproduce: (id) => reproduceCommand(opts, id),
+    targetFile: (id) => rel(path.join(targetDir, id + '.ts')),
+    log: (line) => console.log(line),
+  });
 
   const broken = results.filter((r) => r.gradingError);
   if (broken.length) {

@@ -2,7 +2,7 @@
 // exercises, grading one exercise in its own vitest process (own process group,
 // killed at a wall-clock limit), turning the JSONL records into scores, and
 // formatting the results (terminal table, Gradescope results.json).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,10 +15,17 @@ import {
   type ModuleRecord,
   type ResultRecord,
 } from './records';
+import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
+import { SANDBOX_ENV } from './sandbox/host-env';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const contain = require('./sandbox/contain.js') as typeof import('./sandbox/contain');
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const GRADERS_CONFIG = path.join(ROOT, 'vitest.graders.config.ts');
 export const DEFAULT_GRADERS_DIR = path.join(ROOT, 'test', 'graders');
+/** Hidden tests of exercise <id>: <graders dir>/hidden/<id>.test.ts (not in the student release). */
+export const HIDDEN_DIR = 'hidden';
 export const DEFAULT_TIMEOUT_SEC = 60;
 
 /** Grading could not run at all (bad option, no graders, vitest missing...): exit non-zero. */
@@ -32,6 +39,8 @@ export interface Exercise {
   /** <targetDir>/<id>.ts (may not exist: see targetExists). */
   targetFile: string;
   graderFile: string;
+  /** <graders>/hidden/<id>.test.ts when it exists: run with the grader, shown only after grades are published. */
+  hiddenFile: string | null;
   targetExists: boolean;
 }
 
@@ -73,6 +82,7 @@ export function discover(targetDir: string, gradersDir: string): Discovery {
       id,
       targetFile: path.join(targetDir, `${id}.ts`),
       graderFile: path.join(gradersDir, `${id}.test.ts`),
+      hiddenFile: fs.existsSync(path.join(gradersDir, HIDDEN_DIR, `${id}.test.ts`)) ? path.join(gradersDir, HIDDEN_DIR, `${id}.test.ts`) : null,
       targetExists: targets.has(id),
     })),
     withoutGrader: [...targets].filter((id) => !graderSet.has(id)),
@@ -126,22 +136,37 @@ export function killLiveRuns(): void {
  * and kills the whole group after `timeoutMs`. Resolves with whatever the
  * reporter and runner recorded.
  */
+let runs = 0;
+let readableChecked = false;
+
 export function runVitest(opts: {
-  graderFile: string;
+  graderFiles: string[];
   targetDir: string;
   timeoutMs: number;
   collectOnly?: boolean;
 }): Promise<VitestRun> {
   const vitest = findVitest();
+  const user = opts.collectOnly ? null : sandboxUser();
+  if (user && !readableChecked) {
+    const problem = sandboxCannotRead(ROOT, user);
+    if (problem) return Promise.reject(new GradingSetupError(problem));
+    readableChecked = true;
+  }
+  // Only this (trusted) process and vitest can open the results: the folder is ours, mode 0700.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-grade-'));
   const resultsFile = path.join(tmp, 'results.jsonl');
   fs.writeFileSync(resultsFile, '');
+  // Names everything this run's sandboxes make (cgroups, folders, processes), for the sweep below.
+  const prefix = `faultline-sbx-${process.pid}-${++runs}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     [ENV.targetDir]: path.resolve(opts.targetDir),
-    [ENV.graders]: path.resolve(opts.graderFile),
+    [ENV.graders]: opts.graderFiles.map((f) => path.resolve(f)).join(path.delimiter),
     [ENV.results]: resultsFile,
     [ENV.collectOnly]: opts.collectOnly ? '1' : '',
+    [SANDBOX_ENV.prefix]: prefix,
+    [SANDBOX_ENV.uid]: user ? String(user.uid) : '',
+    [SANDBOX_ENV.gid]: user ? String(user.gid) : '',
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
@@ -189,6 +214,7 @@ export function runVitest(opts: {
       clearTimeout(timer);
       killGroup(); // leftovers (e.g. a worker still spinning after the main process ended)
       if (pgid !== undefined) liveGroups.delete(pgid);
+      sweep(prefix, user);
       const text = fs.readFileSync(resultsFile, 'utf8');
       fs.rmSync(tmp, { recursive: true, force: true });
       resolve({
@@ -206,6 +232,7 @@ export function runVitest(opts: {
       settled = true;
       clearTimeout(timer);
       if (pgid !== undefined) liveGroups.delete(pgid);
+      sweep(prefix, user);
       fs.rmSync(tmp, { recursive: true, force: true });
       reject(new GradingSetupError(`could not start vitest: ${err.message}`));
     });
@@ -214,6 +241,19 @@ export function runVitest(opts: {
     child.on('close', (code, signal) => finish(code, signal));
     child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 2000).unref());
   });
+}
+
+/**
+ * After a run: nothing the submission started may outlive it. Kills its
+ * cgroups, every process of the sandbox user (as root) or carrying this run's
+ * marker (not root), and removes the run's temporary folders.
+ */
+function sweep(prefix: string, user: SandboxUser | null): void {
+  // Without cgroups the user-wide sweep reaches other runs' sandboxes too: only when none is live here.
+  contain.cleanup(prefix, liveGroups.size === 0 ? user : null);
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (name.startsWith(`${prefix}-`)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -226,6 +266,8 @@ export interface TestOutcome {
   id: string;
   /** Full test name (suites joined by ' > '). */
   name: string;
+  /** From the exercise's hidden tests: its details are shown only once grades are published. */
+  hidden: boolean;
   /** Max points for this test (meta.points; 0 when missing). */
   maxPoints: number;
   /** Whether the test declared meta.points at all. */
@@ -259,6 +301,8 @@ export interface ExerciseResult {
 
 export interface GradeOptions {
   targetDir: string;
+  /** The exercise's tests from a listing done beforehand (see listTests); listed here when absent. */
+  collected?: CollectedRecord[];
   timeoutSec: number;
   /** Folder to show paths relative to (default: the project root). */
   displayRoot?: string;
@@ -275,6 +319,17 @@ function firstLine(s: string): string {
     .map((l) => l.trim())
     .find((l) => l.length > 0);
   return line ?? '';
+}
+
+/** Upper bound on a results.json (Gradescope's is 1 MB). */
+export const MAX_RESULTS_CHARS = 800_000;
+
+/** What one test may say (a submission's error message can be tens of MB). */
+export const MAX_TEST_OUTPUT = 4096;
+
+export function capText(s: string, n: number): string {
+  if (s.length <= n) return s;
+  return `${s.slice(0, n - 60)}\n… (${s.length - (n - 60)} more characters not shown)`;
 }
 
 function truncate(s: string, n: number): string {
@@ -315,24 +370,62 @@ function loadProblem(errors: ErrorInfo[], targetRel: string): string {
   if (/Cannot find (package|module) '@target\//.test(msg) || /Failed to load url @target\//.test(msg)) {
     return `${targetRel} could not be found`;
   }
-  if (/Transform failed|PARSE_ERROR|SyntaxError|Unexpected token/.test(msg) || errors.some((e) => e.name === 'SyntaxError')) {
-    const where = /\[\s*([^\]]+:\d+:\d+)\s*\]/.exec(msg)?.[1];
-    return `${targetRel} could not be compiled (syntax error${where ? ` near ${path.basename(where)}` : ''}): ${firstLine(msg.replace(/^Transform failed with \d+ errors?:/, ''))}`;
+  if (/Transform failed|PARSE_ERROR|SyntaxError|Unexpected token|ERROR: /.test(msg) || errors.some((e) => e.name === 'SyntaxError')) {
+    const where = syntaxErrorAt(msg);
+    const what = firstLine(msg.replace(/^Transform failed with \d+ errors?:/, '')).replace(/^.*?:\d+:\d+: ERROR: /, '');
+    return `${targetRel} could not be compiled (syntax error${where ? ` near ${path.basename(where.file)}:${where.line}:${where.column}` : ''}): ${what}`;
   }
   return `${targetRel} could not be loaded: it threw while being imported: ${firstLine(msg)}`;
+}
+
+/** Where a compiler message puts a syntax error: esbuild says `[file:4:13]` or `file:4:13: ERROR: ...`. */
+function syntaxErrorAt(msg: string): { file: string; line: number; column: number } | null {
+  const m = /\[\s*([^\]]+):(\d+):(\d+)\s*\]/.exec(msg) ?? /([^\s:]+\.ts):(\d+):(\d+): ERROR/.exec(msg);
+  return m ? { file: m[1]!, line: Number(m[2]), column: Number(m[3]) } : null;
+}
+
+/** The submitted lines around a syntax error, with a caret (read here: the file is only data to us). */
+function codeFrame(file: string, line: number, column: number): string {
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return '';
+  }
+  const out: string[] = [];
+  for (let n = Math.max(1, line - 2); n <= Math.min(lines.length, line + 1); n++) {
+    out.push(`${n === line ? '>' : ' '} ${String(n).padStart(4)} | ${truncate(lines[n - 1]!, 160)}`);
+    if (n === line) out.push(`  ${' '.repeat(4)} | ${' '.repeat(Math.max(0, column))}^`);
+  }
+  return out.join('\n');
 }
 
 function reasonOf(kind: TestOutcome['kind'], output: string): string {
   return truncate(firstLine(output) || kind, 140);
 }
 
-/** Lists the tests of a grader (names and points) without running the code under test. */
+/** The grader files of an exercise: its grader, and its hidden tests if any. */
+export function graderFilesOf(ex: Exercise): string[] {
+  return ex.hiddenFile ? [ex.graderFile, ex.hiddenFile] : [ex.graderFile];
+}
+
+/**
+ * Lists the tests of graders (names and points) without running them, and
+ * with `@target/*` an empty module: no student code is loaded. This list, not
+ * what a grading run reports, decides which tests exist and what they are worth.
+ */
 export async function listTests(
-  graderFile: string,
+  graderFiles: string[],
   timeoutMs: number,
 ): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
-  const run = await runVitest({ graderFile, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
+  const run = await runVitest({ graderFiles, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
   return { tests: collectedOf(run.records), run };
+}
+
+/** The tests of one exercise out of a listing of several graders. */
+export function testsOf(ex: Exercise, listed: CollectedRecord[]): CollectedRecord[] {
+  const files = new Set(graderFilesOf(ex).map((f) => path.resolve(f)));
+  return listed.filter((t) => files.has(path.resolve(t.file)));
 }
 
 export function collectedOf(records: GradingRecord[]): CollectedRecord[] {
@@ -345,6 +438,20 @@ function moduleErrors(records: GradingRecord[]): ErrorInfo[] {
   return records.filter((r): r is ModuleRecord => r.type === 'module').flatMap((r) => r.errors);
 }
 
+/** Why a grader lists no tests (the grader itself is broken or empty). */
+function listingError(listing: VitestRun, graderRel: string, graderDir: string, displayRoot: string): string {
+  const listErrors = moduleErrors(listing.records);
+  if (listErrors.length) {
+    return (
+      `could not list the tests of ${graderRel}:\n${describeErrors(listErrors, graderDir, displayRoot)}` +
+      '\n(a grader must define its tests at module level and only call the code under test inside tests)'
+    );
+  }
+  if (listing.timedOut) return `could not list the tests of ${graderRel}: timed out`;
+  if (listing.records.some((r) => r.type === 'module')) return `${graderRel} defines no tests`;
+  return `could not run vitest on ${graderRel} (exit code ${listing.exitCode ?? listing.signal}):\n${tail(listing.stderr || listing.stdout, 15)}`;
+}
+
 /** Grades one exercise: runs its grader against `targetDir` and scores every test. */
 export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<ExerciseResult> {
   const displayRoot = opts.displayRoot ?? ROOT;
@@ -352,12 +459,37 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
   const targetRel = path.relative(displayRoot, ex.targetFile) || ex.targetFile;
   const timeoutText = `timed out after ${opts.timeoutSec} s: the code under test may loop forever`;
   const base = { id: ex.id, targetFile: ex.targetFile, graderFile: ex.graderFile };
+  const graderRel = path.relative(displayRoot, ex.graderFile);
+  const files = graderFilesOf(ex);
+  const hiddenFile = ex.hiddenFile ? path.resolve(ex.hiddenFile) : null;
 
-  const run = await runVitest({ graderFile: ex.graderFile, targetDir: opts.targetDir, timeoutMs });
-  let collected = collectedOf(run.records);
+  // 1. What is graded, and for how many points: from a listing that loaded no student code.
+  let collected = opts.collected;
+  let listingProblem: string | null = null;
+  if (!collected) {
+    const listing = await listTests(files, Math.max(timeoutMs, 30_000));
+    collected = listing.tests;
+    if (collected.length === 0) listingProblem = listingError(listing.run, graderRel, path.dirname(ex.graderFile), displayRoot);
+  }
+  if (collected.length === 0) {
+    return {
+      ...base,
+      tests: [],
+      score: 0,
+      maxScore: 0,
+      problem: null,
+      notes: [],
+      gradingError: listingProblem ?? `${graderRel} defines no tests`,
+      timedOut: false,
+      durationMs: 0,
+    };
+  }
+
+  // 2. The grading run: the graders run here; the submission only in sandbox processes.
+  const run = await runVitest({ graderFiles: files, targetDir: opts.targetDir, timeoutMs });
   const notes: string[] = [];
   let problem: string | null = null;
-  let gradingError: string | null = null;
+  const gradingError: string | null = null;
   const outcomes: TestOutcome[] = [];
 
   const make = (c: CollectedRecord, kind: TestOutcome['kind'], output: string): TestOutcome => {
@@ -366,52 +498,39 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
     return {
       id: c.id,
       name: c.name,
+      hidden: hiddenFile !== null && path.resolve(c.file) === hiddenFile,
       maxPoints,
       hasPoints: c.points !== null,
       score: passed ? maxPoints : 0,
       status: passed ? 'passed' : 'failed',
       kind,
       reason: passed ? '' : reasonOf(kind, output),
-      output: passed ? '' : output,
+      output: passed ? '' : capText(output, MAX_TEST_OUTPUT),
     };
   };
 
-  if (collected.length === 0) {
+  if (collectedOf(run.records).length === 0) {
     // The grader file never got as far as listing its tests: the code under
-    // test is missing, does not compile, throws or loops at import. List the
-    // tests with the target stubbed out, and give each one 0 points.
+    // test is missing, does not compile, throws or loops at import. Every
+    // listed test scores 0.
     const errors = moduleErrors(run.records);
     if (!ex.targetExists) problem = `${targetRel} is missing`;
     else if (errors.length) problem = loadProblem(errors, targetRel);
     else if (run.timedOut) problem = `${timeoutText} (it was still being imported when it was stopped)`;
-    const listing = await listTests(ex.graderFile, Math.max(timeoutMs, 30_000));
-    collected = listing.tests;
-    if (collected.length === 0) {
-      // Even with the code under test stubbed out the grader lists nothing:
-      // the grader itself is broken (or empty). Say so rather than blame the target.
-      const graderRel = path.relative(displayRoot, ex.graderFile);
-      const listErrors = moduleErrors(listing.run.records);
-      if (listErrors.length) {
-        gradingError =
-          `could not list the tests of ${graderRel}:\n${describeErrors(listErrors, path.dirname(ex.graderFile), displayRoot)}` +
-          '\n(a grader must define its tests at module level and only call the code under test inside tests)';
-      } else if (listing.run.timedOut) {
-        gradingError = `could not list the tests of ${graderRel}: timed out`;
-      } else if (listing.run.records.some((r) => r.type === 'module')) {
-        gradingError = `${graderRel} defines no tests`;
-      } else {
-        gradingError = `could not run vitest on ${graderRel} (exit code ${listing.run.exitCode ?? listing.run.signal}):\n${tail(listing.run.stderr || listing.run.stdout, 15)}`;
-      }
-      problem = null;
-    }
-    if (!problem && !gradingError) {
-      problem = `the grader stopped before running any test (exit code ${run.exitCode ?? run.signal})\n${tail(run.stderr || run.stdout, 15)}`;
-    }
+    else problem = `the grader stopped before running any test (exit code ${run.exitCode ?? run.signal})\n${tail(run.stderr || run.stdout, 15)}`;
     // The full error (e.g. the compiler's code frame) goes into each test's output.
     const detail = ex.targetExists && errors.length ? describeErrors(errors, opts.targetDir, displayRoot) : '';
-    const output = [problem ?? gradingError ?? '', detail].filter(Boolean).join('\n\n');
+    const at = ex.targetExists ? syntaxErrorAt(stripAnsi(errors.map((e) => e.message).join('\n'))) : null;
+    const frame = at ? codeFrame(ex.targetFile, at.line, at.column) : '';
+    const output = [problem, frame, detail].filter(Boolean).join('\n\n');
     for (const c of collected) outcomes.push(make(c, 'not-loaded', output));
   } else {
+    // A test the listing did not have counts for nothing (its name may depend on the code under test).
+    const listed = new Set(collected.map((c) => c.id));
+    const extra = collectedOf(run.records).filter((c) => !listed.has(c.id));
+    if (extra.length) {
+      notes.push(`tests not in the listing were ignored (test names and points must not depend on the code under test): ${extra.map((c) => `"${c.name}"`).join(', ')}`);
+    }
     const results = new Map<string, ResultRecord>();
     for (const r of run.records) {
       if (r.type !== 'result') continue;
@@ -489,7 +608,7 @@ export function formatExercise(r: ExerciseResult, reproduce: string): string {
     const w = Math.max(6, ...pts.map((p) => p.length));
     lines.push(`  ${'result'.padEnd(7)} ${'points'.padEnd(w)}  test`);
     r.tests.forEach((t, i) => {
-      lines.push(`  ${(t.status === 'passed' ? 'PASS' : 'FAIL').padEnd(7)} ${pts[i]!.padEnd(w)}  ${t.name}`);
+      lines.push(`  ${(t.status === 'passed' ? 'PASS' : 'FAIL').padEnd(7)} ${pts[i]!.padEnd(w)}  ${t.hidden ? '[hidden] ' : ''}${t.name}`);
       // The exercise-wide problem is printed once above; don't repeat it per test.
       if (t.status === 'failed' && t.kind !== 'not-loaded' && t.kind !== 'not-run') {
         lines.push(`  ${''.padEnd(7)} ${''.padEnd(w)}    ↳ ${t.reason}`);
@@ -516,7 +635,8 @@ export interface GradescopeTest {
   max_score: number;
   status: 'passed' | 'failed';
   output: string;
-  visibility: 'visible';
+  /** Hidden tests: students see them once the instructor publishes grades. */
+  visibility: 'visible' | 'after_published';
 }
 
 export interface GradescopeResults {
@@ -540,17 +660,64 @@ export function toGradescope(
       max_score: t.maxPoints,
       status: t.status,
       output: t.status === 'passed' ? '' : `${t.output}\n\nTo reproduce: ${opts.reproduce(r.id)}`,
-      visibility: 'visible' as const,
+      visibility: t.hidden ? ('after_published' as const) : ('visible' as const),
     })),
   );
+  // Gradescope wants the file small: cut the longest outputs first if it is not.
+  let size = tests.reduce((n, t) => n + t.output.length + t.name.length + 120, opts.output.length);
+  for (const t of [...tests].sort((a, b) => b.output.length - a.output.length)) {
+    if (size <= MAX_RESULTS_CHARS) break;
+    const cut = capText(t.output, 600);
+    size -= t.output.length - cut.length;
+    t.output = cut;
+  }
   return {
     score: tests.reduce((s, t) => s + t.score, 0),
     execution_time: Math.round(opts.executionTimeMs / 1000),
-    output: opts.output,
+    output: capText(opts.output, 20_000),
     visibility: 'visible',
     stdout_visibility: 'visible',
     tests,
   };
+}
+
+/** An exercise not graded (yet): every listed test at 0. */
+export function notGraded(ex: Exercise, collected: CollectedRecord[]): ExerciseResult {
+  const why = 'not graded: grading stopped before this exercise (time limit or crash)';
+  const hidden = ex.hiddenFile ? path.resolve(ex.hiddenFile) : null;
+  const tests: TestOutcome[] = collected.map((c) => ({
+    id: c.id,
+    name: c.name,
+    hidden: hidden !== null && path.resolve(c.file) === hidden,
+    maxPoints: c.points ?? 0,
+    hasPoints: c.points !== null,
+    score: 0,
+    status: 'failed',
+    kind: 'not-run',
+    reason: why,
+    output: why,
+  }));
+  return {
+    id: ex.id,
+    targetFile: ex.targetFile,
+    graderFile: ex.graderFile,
+    tests,
+    score: 0,
+    maxScore: tests.reduce((s, t) => s + t.maxPoints, 0),
+    problem: why,
+    notes: [],
+    gradingError: null,
+    timedOut: false,
+    durationMs: 0,
+  };
+}
+
+/** Writes JSON so that a reader sees the old file or the new one, never half of one. */
+export function writeAtomically(file: string, json: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, JSON.stringify(json, null, 2) + '\n');
+  fs.renameSync(tmp, file);
 }
 
 /**

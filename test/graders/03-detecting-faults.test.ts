@@ -28,11 +28,11 @@ const PHI_OPTIONS: PhiOptions = { threshold: 8, windowSize: 1000, minStdDev: 10,
 
 /**
  * One sender ('server', a heartbeat every 100 ms) and one 'monitor' running
- * `detector`, on a jittery network (latency uniform 1–50 ms): 10 minutes of
+ * `detector`, on a jittery network (latency uniform 1–50 ms): two minutes of
  * a live node, then a crash.
  */
 function jitterRun(seed: number, detector: () => Detector) {
-  const crashAt = 600_000 + 37 * seed;
+  const crashAt = 120_000 + 37 * seed;
   const until = crashAt + 5_000;
   const sim = createSim({ seed, network: { latency: { kind: 'uniform', min: 1, max: 50 } }, trace: false });
   const mon = monitor({ watch: 'server', checkEvery: 10 }, detector);
