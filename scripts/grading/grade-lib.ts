@@ -2,7 +2,7 @@
 // exercises, grading one exercise in its own vitest process (own process group,
 // killed at a wall-clock limit), turning the JSONL records into scores, and
 // formatting the results (terminal table, Gradescope results.json).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -62,12 +62,12 @@ export function installImportGuard(rules: ImportRules): void {
     if (fromSubmission(parent)) {
       const bare = request.replace(/^node:/, '');
       const pkg = bare.startsWith('@') ? bare.split('/')[0]! : bare.split('/')[0]!;
-      if (Object.prototype.hasOwnProperty.call(REFUSED_PACKAGES, pkg)) refuse(request, REFUSED_PACKAGES[pkg]!);
+      if (Object.hasOwn(REFUSED_PACKAGES, pkg)) refuse(request, REFUSED_PACKAGES[pkg]!);
     }
     const resolved = resolve.call(this, request, parent, ...rest);
     if (fromSubmission(parent) && path.isAbsolute(resolved)) {
       const rel = path.relative(rules.root, resolved).split(path.sep);
-      if (!rel[0]!.startsWith('..') && Object.prototype.hasOwnProperty.call(REFUSED_FOLDERS, rel[0]!)) {
+      if (!rel[0]!.startsWith('..') && Object.hasOwn(REFUSED_FOLDERS, rel[0]!)) {
         refuse(request, REFUSED_FOLDERS[rel[0]!]!);
       }
     }

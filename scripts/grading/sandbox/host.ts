@@ -131,7 +131,7 @@ class Connection {
 
   constructor(
     readonly exercise: string,
-    private readonly s: Settings,
+    s: Settings,
     dir: string,
   ) {
     // [dead, main thread writing, calls started, in a call, deadline ms] (see pipe-thread.js).
@@ -324,7 +324,7 @@ export function targetModule(exercise: string): { export(name: string): unknown 
   const file = `exercises/${exercise}.ts`;
   return {
     export(name: string): unknown {
-      if (!Object.prototype.hasOwnProperty.call(first.exports, name)) {
+      if (!Object.hasOwn(first.exports, name)) {
         return function missing(): never {
           throw new Error(`${file} does not export ${name}`);
         };

@@ -249,7 +249,7 @@ export class Membrane {
   }
 
   private decodeError(e: { name: string; message: string; stack: string; fields: [string, Wire][] }): Error {
-    const Known = Object.prototype.hasOwnProperty.call(this.errorClasses, e.name) ? this.errorClasses[e.name] : undefined;
+    const Known = Object.hasOwn(this.errorClasses, e.name) ? this.errorClasses[e.name] : undefined;
     const err = Known ? (Object.create(Known.prototype) as Error) : new Error();
     const own = (k: string, value: unknown) => Object.defineProperty(err, k, { value, enumerable: false, writable: true, configurable: true });
     own('message', this.rewriteStack(String(e.message)));
@@ -371,7 +371,7 @@ const NEVER = new Set(['constructor', '__proto__', 'prototype', '__defineGetter_
 function holderOf(target: object, key: string): object | null {
   if (NEVER.has(key)) return null;
   for (let o: object | null = target; o; o = Object.getPrototypeOf(o)) {
-    if (Object.prototype.hasOwnProperty.call(o, key)) return o;
+    if (Object.hasOwn(o, key)) return o;
   }
   return null;
 }

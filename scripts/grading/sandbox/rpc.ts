@@ -1,7 +1,7 @@
 // Synchronous calls across the pipe, in both directions. A call sends one
 // request and then serves whatever the other side asks meanwhile (the
 // submission calling back into the simulator, say) until its own answer comes.
-import { Membrane, serveLocal, type Remote, type Wire } from './membrane';
+import { type Membrane, serveLocal, type Remote, type Wire } from './membrane';
 
 export type Request =
   | { k: 'call'; id: number; fn: number; self: Wire; args: Wire[] }
