@@ -113,14 +113,15 @@ const total = (row: StudentRow, exercises: string[]): [number, number] =>
 const fmt = (n: number) => String(Math.round(n * 100) / 100);
 
 export function boardTable(board: Board): string {
-  const header = ['student', ...board.exercises.map((e) => e.slice(0, 2)), 'total'];
+  const header = ['student', ...board.exercises.map((e) => e.slice(0, 2)), 'total', ''];
   const lines = board.rows.map((r) => {
-    if (r.error && Object.keys(r.points).length === 0) return [r.user, ...board.exercises.map(() => '-'), `error: ${r.error}`];
     const [s, m] = total(r, board.exercises);
-    return [r.user, ...board.exercises.map((e) => (r.points[e] ? fmt(r.points[e]![0]) : '-')), `${fmt(s)}/${fmt(m)}`];
+    const graded = Object.keys(r.points).length > 0;
+    return [r.user, ...board.exercises.map((e) => (r.points[e] ? fmt(r.points[e]![0]) : '-')), graded ? `${fmt(s)}/${fmt(m)}` : '-', r.error ?? ''];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const show = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const show = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [show(header), ...lines.map(show)].join('\n');
 }
 

@@ -116,6 +116,11 @@ async function runLesson(page: Page, base: string, user: string): Promise<void> 
       (c.output_area?.outputs ?? []).filter((o: any) => o.output_type === 'error').map((o: any) => `cell ${i}: ${o.ename}: ${o.evalue}`)),
   );
   assert.deepEqual(errors, [], `${user}: kernel errors in lesson 00`);
+  const lastOutput = await page.evaluate(() => {
+    const code = (window as any).Jupyter.notebook.get_cells().filter((c: any) => c.cell_type === 'code');
+    return (code[code.length - 1].output_area.outputs as any[]).map((o) => o.text ?? '').join('').trim();
+  });
+  step(`${user}: last cell of lesson 00 printed: ${lastOutput.split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 200)}`);
   await page.waitForSelector(CHART, { timeout: 60_000 });
   assert.ok((await page.locator(CHART).count()) > 0, `${user} sees a chart`);
 }
@@ -172,6 +177,21 @@ async function main(): Promise<void> {
       step(`memory ${u}: ${(total / 1024).toFixed(0)} MiB RSS (${mine.map((p) => `${p.cmd.split(' ').slice(0, 2).join(' ').slice(0, 50)}=${(p.rssKiB / 1024).toFixed(0)}M`).join(', ')})`);
     }
 
+    // Each student's server runs inside that student's memory and pids cgroups (cgroup v1 here; v2 has one path).
+    const settings = JSON.parse(fs.readFileSync(path.join(wsDir, 'workshop.json'), 'utf8')) as { cgroups: string[] };
+    for (const u of [alice, bob]) {
+      const server = procs.find((p) => p.uid === uidOf(u) && p.cmd.includes('jupyterhub-singleuser'));
+      assert.ok(server, `${u}'s single-user server is running`);
+      for (const parent of settings.cgroups) {
+        const members = fs.readFileSync(path.join(parent, u, 'cgroup.procs'), 'utf8').split('\n').map(Number);
+        assert.ok(members.includes(server.pid), `${u}'s server is in ${path.join(parent, u)}`);
+        const peak = path.join(parent, u, 'memory.max_usage_in_bytes');
+        if (fs.existsSync(peak)) step(`memory ${u}: cgroup peak ${(Number(fs.readFileSync(peak, 'utf8')) / 1024 ** 2).toFixed(0)} MiB (includes page cache and lesson 00's grader run)`);
+      }
+    }
+    const hubPids = ['launch.pid', 'proxy.pid'].map((f) => Number(fs.readFileSync(path.join(wsDir, 'hub', f), 'utf8').trim()));
+    for (const pid of hubPids) assert.ok(procs.some((p) => p.pid === pid), `hub/proxy pid ${pid} runs`);
+
     step(`${alice} writes a working ${EXERCISE}.ts through Jupyter`);
     const solution = fs.readFileSync(path.join(ROOT, 'solutions', `${EXERCISE}.ts`), 'utf8');
     assert.equal(await saveThroughJupyter(pageA!, base, alice, `exercises/${EXERCISE}.ts`, solution), 200);
@@ -211,11 +231,14 @@ async function main(): Promise<void> {
     const uids = [alice, bob, carol].map(uidOf);
     const left = processes().filter((p) => uids.includes(p.uid) || p.cmd.includes(wsDir));
     assert.deepEqual(left, [], 'no process of the hub, the proxy or a student survives stop');
+    const alive = processes().filter((p) => hubPids.includes(p.pid));
+    assert.deepEqual(alive, [], 'the hub and the proxy are gone');
     step('remove');
     await must(['remove', '--dir', wsDir, '--yes']);
     for (const u of [alice, bob, carol]) assert.equal(uidOf(u), null, `${u} is deleted`);
     assert.ok(!fs.existsSync(wsDir), 'the workshop folder is gone');
     assert.ok(!fs.existsSync(path.join('/home', alice)), 'her home folder is gone');
+    for (const parent of settings.cgroups) assert.ok(!fs.existsSync(parent), `cgroup ${parent} is gone`);
     ok = true;
     step('passed');
   } finally {
