@@ -235,10 +235,10 @@ function prepareCourse(dest: string): void {
 }
 
 async function start(o: Options): Promise<void> {
-  requireRoot('npm run workshop');
   if (o.publicHost && !(o.cert && o.key)) throw new WorkshopError('--public needs --cert FILE and --key FILE: the hub serves plain HTTP only on 127.0.0.1');
   if ((o.cert || o.key) && !(o.cert && o.key)) throw new WorkshopError('--cert and --key go together');
   for (const f of [o.cert, o.key]) if (f && !fs.existsSync(f)) throw new WorkshopError(`${f} does not exist`);
+  requireRoot('npm run workshop');
   const p = paths(o.dir);
   const previous = fs.existsSync(p.settings) ? readSettings(o.dir) : null;
   if (previous && running(o.dir)) throw new WorkshopError(`the workshop in ${o.dir} is already running (npm run workshop -- stop first)`);
