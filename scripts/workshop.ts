@@ -14,7 +14,9 @@
 // ~/faultline, a copy of course/ that is theirs from then on.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { buildStudent, exerciseIds } from './release';
@@ -264,7 +266,7 @@ async function start(o: Options): Promise<void> {
 
   const host = o.publicHost ? '0.0.0.0' : LOOPBACK;
   if (!(await portFree(o.port, host))) throw new WorkshopError(`port ${o.port} is in use; pass --port N`);
-  const cgroupName = `faultline-${path.basename(o.dir).replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const cgroupName = `faultline-${path.basename(o.dir).replace(/[^A-Za-z0-9_-]/g, '_')}-${createHash('sha256').update(o.dir).digest('hex').slice(0, 6)}`;
   const settings: Settings = {
     version: 1,
     users,
@@ -322,7 +324,7 @@ async function start(o: Options): Promise<void> {
     if (Date.now() > deadline) throw new WorkshopError(`the hub did not answer within 60 s; see ${p.log}:\n${tail(p.log)}`);
     await sleep(300);
   }
-  const url = `${settings.tls ? 'https' : 'http'}://${o.publicHost ? '<this machine>' : LOOPBACK}:${settings.port}/`;
+  const url = `${settings.tls ? 'https' : 'http'}://${o.publicHost ? os.hostname() : LOOPBACK}:${settings.port}/`;
   say(`the hub is running (pid ${hub.pid}, log ${p.log})`);
   console.log(`\n    ${url}\n`);
   say(`students log in with the usernames and passwords in ${p.passwords}`);
@@ -403,7 +405,7 @@ async function remove(o: Options): Promise<void> {
   deleteAccounts(s.users, GROUP);
   for (const d of s.cgroups) removeCgroup(d);
   fs.rmSync(o.dir, { recursive: true, force: true });
-  say(`removed ${s.users.length} accounts and ${o.dir}`);
+  say(`removed ${s.users.length} account${s.users.length === 1 ? '' : 's'} and ${o.dir}`);
 }
 
 // ---------------------------------------------------------------- progress

@@ -191,6 +191,7 @@ async function main(): Promise<void> {
     }
     const hubPids = ['launch.pid', 'proxy.pid'].map((f) => Number(fs.readFileSync(path.join(wsDir, 'hub', f), 'utf8').trim()));
     for (const pid of hubPids) assert.ok(procs.some((p) => p.pid === pid), `hub/proxy pid ${pid} runs`);
+    step(`memory hub + proxy: ${(procs.filter((p) => hubPids.includes(p.pid)).reduce((a, p) => a + p.rssKiB, 0) / 1024).toFixed(0)} MiB RSS`);
 
     step(`${alice} writes a working ${EXERCISE}.ts through Jupyter`);
     const solution = fs.readFileSync(path.join(ROOT, 'solutions', `${EXERCISE}.ts`), 'utf8');
