@@ -9,7 +9,8 @@
 //   course/            the student release (npm run release) + the one shared,
 //                      root-owned node_modules every student's copy links to
 //   hub/               jupyterhub_config.py, its database, cookie secret, log, pids (mode 700)
-//   progress/          board.csv, board.html and each student's last grading (mode 700)
+//   progress/          board.csv, board.html, board.json (mode 700)
+//   grading/<user>/    each student's last grading (its log, results.json)
 // Students log in with their system account (PAM); on first login they get
 // ~/faultline, a copy of course/ that is theirs from then on.
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ import {
   deleteAccounts,
   ensureHubPackages,
   findProxy,
+  accountIds,
   homeOf,
   makeCgroupParents,
   parseRoster,
@@ -415,6 +417,16 @@ async function gradeClass(o: Options, s: Settings): Promise<Board> {
   const exercises = exerciseIds();
   for (const id of o.only) if (!exercises.includes(id)) throw new WorkshopError(`--only ${id}: no such exercise (${exercises.join(', ')})`);
   const shown = o.only.length ? exercises.filter((e) => o.only.includes(e)) : exercises;
+  // The isolated grader (scripts/grading/privileges.ts, from the grading work)
+  // runs student code as its own sandbox user when started as root: it grades
+  // with this repository's graders. Without it, the student release's grader
+  // (public graders, no solutions anywhere it can read) runs as the student:
+  // never student code as root.
+  const graderIsolates = fs.existsSync(path.join(s.courseRoot, 'scripts', 'grading', 'privileges.ts'));
+  const graderRoot = graderIsolates ? s.courseRoot : p.course;
+  const scratch = path.join(o.dir, 'grading');
+  fs.mkdirSync(scratch, { recursive: true });
+  fs.chmodSync(scratch, 0o711); // students reach only their own (mode 700) folder in it
   const rows: StudentRow[] = [];
   // Two students at a time: each grading is one process per exercise already.
   const queue = [...s.users];
@@ -426,7 +438,9 @@ async function gradeClass(o: Options, s: Settings): Promise<Board> {
         continue;
       }
       try {
-        rows.push(await gradeStudent(user, exercises, { root: s.courseRoot, exercisesDir, work: path.join(p.progress, 'students', user), only: o.only, timeoutSec: o.timeoutSec }));
+        const runAs = graderIsolates ? undefined : accountIds(user);
+        const work = path.join(scratch, user);
+        rows.push(await gradeStudent(user, exercises, { root: graderRoot, exercisesDir, work, only: o.only, timeoutSec: o.timeoutSec, runAs }));
       } catch (e) {
         rows.push({ user, points: {}, error: (e as Error).message });
       }

@@ -38,7 +38,7 @@ export function pointsFromResults(results: { tests?: GradescopeTest[] }, exercis
 }
 
 export interface GradeOptions {
-  /** Instructor repository: scripts/grade.ts, lib/, node_modules/. */
+  /** The course whose grader runs: scripts/grade.ts, test/graders/, lib/, node_modules/. */
   root: string;
   /** Student's exercises/ folder (read as root). */
   exercisesDir: string;
@@ -46,11 +46,17 @@ export interface GradeOptions {
   work: string;
   only: string[];
   timeoutSec: number;
+  /**
+   * Run the grader as this user (the student) instead of as ourselves: for a
+   * grader that does not isolate student code itself. Student code then can
+   * do no more than the student could anyway (it could fake its own row).
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 /**
  * Grades one student's exercises. The files are copied first (the student
- * can keep typing), next to symlinks to the instructor's lib/ and
+ * can keep typing), next to symlinks to the grading course's lib/ and
  * node_modules/ (exercises import `../lib/...`), so a student's edited lib/
  * never changes their grade.
  */
@@ -65,6 +71,12 @@ export async function gradeStudent(user: string, exercises: string[], opts: Grad
   }
   fs.symlinkSync(path.join(opts.root, 'lib'), path.join(opts.work, 'lib'));
   fs.symlinkSync(fs.realpathSync(path.join(opts.root, 'node_modules')), path.join(opts.work, 'node_modules'));
+  fs.chmodSync(opts.work, 0o700);
+  if (opts.runAs) {
+    for (const p of [opts.work, target, ...fs.readdirSync(target).map((f) => path.join(target, f)), path.join(opts.work, 'lib'), path.join(opts.work, 'node_modules')]) {
+      fs.lchownSync(p, opts.runAs.uid, opts.runAs.gid);
+    }
+  }
   const out = path.join(opts.work, 'results.json');
   const tsx = path.join(opts.root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   // The grader's own directory-target option (scripts/grade.ts --target-dir).
@@ -73,7 +85,7 @@ export async function gradeStudent(user: string, exercises: string[], opts: Grad
   const count = opts.only.length || exercises.length;
   const limitMs = (count * opts.timeoutSec + 60) * 1000;
   const log = path.join(opts.work, 'grade.log');
-  const { code, timedOut } = await runWithLimit(process.execPath, args, opts.root, log, limitMs);
+  const { code, timedOut } = await runWithLimit(process.execPath, args, opts.root, log, limitMs, opts.runAs, opts.work);
   if (timedOut) return { user, points: {}, error: `grading took longer than ${Math.round(limitMs / 1000)} s` };
   try {
     const results = JSON.parse(fs.readFileSync(out, 'utf8')) as { tests?: GradescopeTest[] };
@@ -83,10 +95,19 @@ export async function gradeStudent(user: string, exercises: string[], opts: Grad
   }
 }
 
-function runWithLimit(cmd: string, args: string[], cwd: string, log: string, limitMs: number): Promise<{ code: number | null; timedOut: boolean }> {
+function runWithLimit(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  log: string,
+  limitMs: number,
+  runAs: { uid: number; gid: number } | undefined,
+  home: string,
+): Promise<{ code: number | null; timedOut: boolean }> {
   return new Promise((resolve) => {
     const fd = fs.openSync(log, 'w');
-    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1' } });
+    const env = { ...process.env, NO_COLOR: '1', ...(runAs ? { HOME: home, USER: '', LOGNAME: '' } : {}) };
+    const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', fd, fd], env, ...(runAs ?? {}) });
     fs.closeSync(fd);
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -147,6 +147,11 @@ export function homeOf(user: string): string {
   return run('getent', ['passwd', user]).trim().split(':')[5]!;
 }
 
+export function accountIds(user: string): { uid: number; gid: number } {
+  const fields = run('getent', ['passwd', user]).trim().split(':');
+  return { uid: Number(fields[2]), gid: Number(fields[3]) };
+}
+
 export function uidOf(user: string): number | null {
   const r = spawnSync('id', ['-u', user], { encoding: 'utf8' });
   return r.status === 0 ? Number(r.stdout.trim()) : null;

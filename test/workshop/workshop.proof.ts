@@ -209,6 +209,13 @@ async function main(): Promise<void> {
     assert.ok(!viaHub.body.includes('Reference solution') && !viaHub.body.includes(solution.slice(0, 200)), `${bob} read ${alice}'s file through the hub (${viaHub.status})`);
     step(`${bob} cannot read it (runuser: Permission denied; through the hub: HTTP ${viaHub.status})`);
 
+    // Bob's exercise tries to copy Alice's file while the board grades it: the
+    // grader must not run student code with more rights than the student has.
+    const stolen = path.join('/home', bob, 'faultline', 'stolen.txt');
+    const stub = fs.readFileSync(path.join(ROOT, 'exercises', `${EXERCISE}.ts`), 'utf8');
+    const thief = `${stub}\nimport * as nodeFs from 'node:fs';\ntry {\n  nodeFs.writeFileSync(${JSON.stringify(stolen)}, nodeFs.readFileSync(${JSON.stringify(aliceFile)}, 'utf8'));\n} catch (e) {\n  try { nodeFs.writeFileSync(${JSON.stringify(stolen)}, 'denied: ' + (e as NodeJS.ErrnoException).code); } catch { /* cannot write either */ }\n}\n`;
+    assert.equal(await saveThroughJupyter(pageB!, base, bob, `exercises/${EXERCISE}.ts`, thief), 200);
+
     step('progress board');
     const board = await must(['progress', '--dir', wsDir, '--only', EXERCISE, '--timeout', '60']);
     console.log(board.trim().split('\n').filter((l) => !l.startsWith('[workshop]')).join('\n'));
@@ -220,6 +227,9 @@ async function main(): Promise<void> {
     assert.ok(max > 0 && score === max, `${alice} has full points for ${EXERCISE} on the board (${score}/${max})`);
     assert.ok((row(bob).points[EXERCISE]?.[0] ?? 0) < max, `${bob} (the stub) has fewer points`);
     assert.match(row(carol).error ?? '', /not logged in/);
+    const loot = fs.existsSync(stolen) ? fs.readFileSync(stolen, 'utf8') : '(not written)';
+    assert.ok(!loot.includes('Reference solution') && loot !== solution, `${bob}'s code read ${alice}'s exercise while being graded`);
+    step(`${bob}'s exercise tried to copy ${alice}'s file during grading: ${loot.trim()}`);
     const html = fs.readFileSync(path.join(wsDir, 'progress', 'board.html'), 'utf8');
     assert.ok(html.includes(`data-student="${alice}"`) && html.includes('<svg'), 'the HTML board has a row and a chart');
     const csv = fs.readFileSync(path.join(wsDir, 'progress', 'board.csv'), 'utf8');
