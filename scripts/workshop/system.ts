@@ -32,8 +32,8 @@ export const SYSTEM_PYTHON = '/usr/bin/python3';
 
 /**
  * jupyterhub and configurable-http-proxy from Debian/Ubuntu packages when
- * missing. Refuses when apt would install or replace `nodejs` (Debian's is
- * older than the Node 20 the course needs and would take over /usr/bin/node).
+ * missing. Refuses when apt would install or replace `nodejs` over the Node
+ * 20 we run (Debian's is older and would take over /usr/bin/node).
  */
 export function ensureHubPackages(): void {
   const hasHub = succeeds(SYSTEM_PYTHON, ['-c', 'import jupyterhub, notebook, nbclient']) && fs.existsSync('/usr/bin/jupyterhub-singleuser');
@@ -48,13 +48,17 @@ export function ensureHubPackages(): void {
   say(`packages: installing ${APT_PACKAGES.join(' ')} with apt-get`);
   run('apt-get', ['update', '-qq'], { env, stdio: 'inherit' });
   const plan = run('apt-get', ['install', '-s', ...APT_PACKAGES], { env });
+  // Debian's nodejs would land in /usr/bin: harmless next to a Node 20 elsewhere
+  // (it only runs the proxy then), fatal when the Node 20 we run is /usr/bin/node.
   const touchesNode = plan.split('\n').filter((l) => /^(Inst|Remv) (nodejs|libnode\d*)\b/.test(l));
-  if (touchesNode.length) {
+  const ourNode = fs.realpathSync(process.execPath);
+  if (touchesNode.length && (ourNode.startsWith('/usr/bin/') || ourNode.startsWith('/usr/lib/'))) {
     throw new WorkshopError(
       `apt-get would change Node.js (${touchesNode.join('; ')}), which the course needs at version 20.\n` +
         `Install jupyterhub without it, or use the npm package configurable-http-proxy (set FAULTLINE_CHP=/path/to/configurable-http-proxy).`,
     );
   }
+  if (touchesNode.length) say(`apt-get also installs Debian's nodejs in /usr/bin; the course keeps using ${ourNode}`);
   run('apt-get', ['install', '-y', '-qq', ...APT_PACKAGES], { env, stdio: 'inherit' });
 }
 
