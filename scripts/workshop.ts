@@ -9,13 +9,13 @@
 //   course/            the student release (npm run release) + the one shared,
 //                      root-owned node_modules every student's copy links to
 //   hub/               jupyterhub_config.py, its database, cookie secret, log, pids (mode 700)
-//   progress/          board.csv, board.html, board.json (mode 700)
-//   grading/<user>/    each student's last grading (its log, results.json)
+//   progress/          board.csv, board.html, board.json, logs/<user>.log (mode 700)
+//   grading/           scratch copies of exercises while they are graded
 // Students log in with their system account (PAM); on first login they get
 // ~/faultline, a copy of course/ that is theirs from then on.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -426,9 +426,12 @@ async function gradeClass(o: Options, s: Settings): Promise<Board> {
   const graderRoot = graderIsolates ? s.courseRoot : p.course;
   const scratch = path.join(o.dir, 'grading');
   fs.mkdirSync(scratch, { recursive: true });
-  fs.chmodSync(scratch, 0o711); // students reach only their own (mode 700) folder in it
+  fs.chmodSync(scratch, 0o711); // nobody lists it: students reach only their own folder in it
   const rows: StudentRow[] = [];
-  // Two students at a time: each grading is one process per exercise already.
+  // Graded as themselves, two students at a time. The isolated grader's one
+  // sandbox user runs everyone's code: one student at a time, so no student's
+  // code runs while another's copy exists.
+  const workers = graderIsolates ? 1 : 2;
   const queue = [...s.users];
   const worker = async () => {
     for (let user = queue.shift(); user !== undefined; user = queue.shift()) {
@@ -439,14 +442,15 @@ async function gradeClass(o: Options, s: Settings): Promise<Board> {
       }
       try {
         const runAs = graderIsolates ? undefined : accountIds(user);
-        const work = path.join(scratch, user);
-        rows.push(await gradeStudent(user, exercises, { root: graderRoot, exercisesDir, work, only: o.only, timeoutSec: o.timeoutSec, runAs }));
+        const work = path.join(scratch, graderIsolates ? `${user}-${randomBytes(16).toString('hex')}` : user);
+        const log = path.join(p.progress, 'logs', `${user}.log`);
+        rows.push(await gradeStudent(user, exercises, { root: graderRoot, exercisesDir, work, log, only: o.only, timeoutSec: o.timeoutSec, runAs }));
       } catch (e) {
         rows.push({ user, points: {}, error: (e as Error).message });
       }
     }
   };
-  await Promise.all([worker(), worker()]);
+  await Promise.all(Array.from({ length: workers }, worker));
   rows.sort((a, b) => s.users.indexOf(a.user) - s.users.indexOf(b.user));
   return { exercises: shown, rows, gradedAt: new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC' };
 }

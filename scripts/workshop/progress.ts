@@ -42,8 +42,10 @@ export interface GradeOptions {
   root: string;
   /** Student's exercises/ folder (read as root). */
   exercisesDir: string;
-  /** Scratch folder for this student (replaced). */
+  /** Scratch folder for this student: made, then removed after grading. */
   work: string;
+  /** Where the grader's output goes (kept). */
+  log: string;
   only: string[];
   timeoutSec: number;
   /**
@@ -52,6 +54,11 @@ export interface GradeOptions {
    * do no more than the student could anyway (it could fake its own row).
    */
   runAs?: { uid: number; gid: number };
+  /**
+   * Otherwise the copy is made readable by all (a grader that isolates runs
+   * student code as its own sandbox user, which must read it); `work` should
+   * then have an unguessable name in a folder nobody else can list.
+   */
 }
 
 /**
@@ -61,6 +68,14 @@ export interface GradeOptions {
  * never changes their grade.
  */
 export async function gradeStudent(user: string, exercises: string[], opts: GradeOptions): Promise<StudentRow> {
+  try {
+    return await gradeCopy(user, exercises, opts);
+  } finally {
+    fs.rmSync(opts.work, { recursive: true, force: true });
+  }
+}
+
+async function gradeCopy(user: string, exercises: string[], opts: GradeOptions): Promise<StudentRow> {
   fs.rmSync(opts.work, { recursive: true, force: true });
   const target = path.join(opts.work, 'exercises');
   fs.mkdirSync(target, { recursive: true });
@@ -71,7 +86,9 @@ export async function gradeStudent(user: string, exercises: string[], opts: Grad
   }
   fs.symlinkSync(path.join(opts.root, 'lib'), path.join(opts.work, 'lib'));
   fs.symlinkSync(fs.realpathSync(path.join(opts.root, 'node_modules')), path.join(opts.work, 'node_modules'));
-  fs.chmodSync(opts.work, 0o700);
+  fs.chmodSync(opts.work, opts.runAs ? 0o700 : 0o755);
+  fs.chmodSync(target, 0o755);
+  for (const f of fs.readdirSync(target)) fs.chmodSync(path.join(target, f), 0o644);
   if (opts.runAs) {
     for (const p of [opts.work, target, ...fs.readdirSync(target).map((f) => path.join(target, f)), path.join(opts.work, 'lib'), path.join(opts.work, 'node_modules')]) {
       fs.lchownSync(p, opts.runAs.uid, opts.runAs.gid);
@@ -84,7 +101,8 @@ export async function gradeStudent(user: string, exercises: string[], opts: Grad
   for (const id of opts.only) args.push('--only', id);
   const count = opts.only.length || exercises.length;
   const limitMs = (count * opts.timeoutSec + 60) * 1000;
-  const log = path.join(opts.work, 'grade.log');
+  const log = opts.log;
+  fs.mkdirSync(path.dirname(log), { recursive: true });
   const { code, timedOut } = await runWithLimit(process.execPath, args, opts.root, log, limitMs, opts.runAs, opts.work);
   if (timedOut) return { user, points: {}, error: `grading took longer than ${Math.round(limitMs / 1000)} s` };
   try {

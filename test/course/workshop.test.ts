@@ -80,13 +80,15 @@ describe('grading one student', () => {
     const working = student('worker', fs.readFileSync(path.join(root, 'solutions', `${id}.ts`), 'utf8'));
     const opts = { root, only: [id], timeoutSec: 8 };
     const [bad, good] = await Promise.all([
-      gradeStudent('looper', ids, { ...opts, exercisesDir: looping, work: path.join(tmp, 'work-looper') }),
-      gradeStudent('worker', ids, { ...opts, exercisesDir: working, work: path.join(tmp, 'work-worker') }),
+      gradeStudent('looper', ids, { ...opts, exercisesDir: looping, work: path.join(tmp, 'work-looper'), log: path.join(tmp, 'looper.log') }),
+      gradeStudent('worker', ids, { ...opts, exercisesDir: working, work: path.join(tmp, 'work-worker'), log: path.join(tmp, 'worker.log') }),
     ]);
     const max = good.points[id]![1];
     expect(max).toBeGreaterThan(0);
     expect(good.points[id]).toEqual([max, max]);
     expect(bad.points[id]?.[0] ?? 0).toBe(0);
+    expect(fs.existsSync(path.join(tmp, 'work-worker'))).toBe(false); // the copy is gone, the log stays
+    expect(fs.readFileSync(path.join(tmp, 'worker.log'), 'utf8')).toContain(id);
   });
 });
 
