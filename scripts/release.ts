@@ -184,7 +184,7 @@ function studentReadme(ids: string[], lessonList: Array<{ name: string; title: s
   return template.replace('{{LESSONS}}', lessonLines).replace('{{EXERCISES}}', exerciseLines);
 }
 
-function buildStudent(dest: string): string[] {
+export function buildStudent(dest: string): string[] {
   const ids = exerciseIds();
   const files = [
     ...filesUnder('lib'),
