@@ -7,9 +7,11 @@
 //    --target-dir <folder> --out <tmp>`;
 // 3. says which files were missing (those exercises score 0, the others are
 //    graded as usual), numbers the tests "<exercise>.<test>", checks the result against
-//    gradescope-schema.ts and writes $ROOT/results/results.json.
+//    gradescope-schema.ts and writes $ROOT/results/results.json, after every
+//    exercise (grade.ts rewrites its file as it goes), so a time limit keeps
+//    the exercises already graded.
 // run_autograder has already written a 0-score "did not finish" results.json,
-// which stays if anything here dies.
+// which stays if anything here dies before the first exercise.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -136,7 +138,57 @@ async function main(): Promise<number> {
   const args = [tsx, path.join(COURSE, 'scripts', 'grade.ts'), '--target-dir', target, '--out', raw];
   if (opts.timeoutSec) args.push('--timeout', String(opts.timeoutSec));
   for (const id of only) args.push('--only', id);
+
+  // grade.ts rewrites its results after every exercise: pass each version on,
+  // so that if Gradescope's time limit stops us, the exercises done so far count.
+  const name = path.basename(target);
+  const finalize = (text: string): GradescopeResultsJson | null => {
+    let results: GradescopeResultsJson;
+    try {
+      // Messages name the temporary folder; students know it as exercises/.
+      results = JSON.parse(
+        text
+          .split(` --target-dir ${name}`).join('')
+          .split(`${target}${path.sep}`).join(`exercises${path.sep}`)
+          .split(`${name}${path.sep}`).join(`exercises${path.sep}`),
+      ) as GradescopeResultsJson;
+    } catch {
+      return null;
+    }
+    // Number tests "<exercise>.<test>" (Gradescope sorts and shows these), and
+    // make the message of a missing file's tests say what to do about it.
+    const counters = new Map<string, number>();
+    const tests: GradescopeTestJson[] = (results.tests ?? []).map((t) => {
+      const id = ids.find((i) => (t.name ?? '').startsWith(`${i}:`));
+      if (!id) return t;
+      const n = (counters.get(id) ?? 0) + 1;
+      counters.set(id, n);
+      const exNumber = ids.indexOf(id) + 1;
+      const out: GradescopeTestJson = { ...t, number: `${exNumber}.${n}` };
+      if (missing.includes(id)) {
+        out.output = `exercises/${id}.ts was not in your submission, so this exercise scores 0 (the other exercises are graded as usual). ` +
+          `Submit it at the top level of your upload or in an exercises/ folder, named exactly ${id}.ts.`;
+      }
+      return out;
+    });
+    const summary = [...lines, '', results.output ?? ''].join('\n').trim();
+    const final: GradescopeResultsJson = { ...results, output: summary, tests, execution_time: Math.round((Date.now() - started) / 1000) };
+    return GradescopeResultsSchema.safeParse(final).success ? final : null;
+  };
+  let lastSeen = '';
+  const relay = setInterval(() => {
+    try {
+      const text = fs.readFileSync(raw, 'utf8');
+      if (text === lastSeen) return;
+      lastSeen = text;
+      const partial = finalize(text);
+      if (partial) writeAtomically(resultsFile, partial);
+    } catch {
+      /* not written yet */
+    }
+  }, 1000);
   const graded = await run(process.execPath, args, COURSE);
+  clearInterval(relay);
   fs.rmSync(target, { recursive: true, force: true });
 
   if (!fs.existsSync(raw)) {
@@ -144,41 +196,14 @@ async function main(): Promise<number> {
     writeAtomically(resultsFile, failure(`Grading could not run (exit code ${graded.code}). Please tell your instructor.\n\n${tail}`, started));
     return 1;
   }
-  // Messages name the temporary folder; students know it as exercises/.
-  const name = path.basename(target);
-  const text = fs
-    .readFileSync(raw, 'utf8')
-    .split(` --target-dir ${name}`).join('')
-    .split(`${target}${path.sep}`).join(`exercises${path.sep}`)
-    .split(`${name}${path.sep}`).join(`exercises${path.sep}`);
-  const results = JSON.parse(text) as GradescopeResultsJson;
+  const final = finalize(fs.readFileSync(raw, 'utf8'));
   fs.rmSync(path.dirname(raw), { recursive: true, force: true });
-
-  // Number tests "<exercise>.<test>" (Gradescope sorts and shows these), and
-  // make the message of a missing file's tests say what to do about it.
-  const counters = new Map<string, number>();
-  const tests: GradescopeTestJson[] = (results.tests ?? []).map((t) => {
-    const id = ids.find((i) => (t.name ?? '').startsWith(`${i}:`));
-    if (!id) return t;
-    const n = (counters.get(id) ?? 0) + 1;
-    counters.set(id, n);
-    const exNumber = ids.indexOf(id) + 1;
-    const out: GradescopeTestJson = { ...t, number: `${exNumber}.${n}` };
-    if (missing.includes(id)) {
-      out.output = `exercises/${id}.ts was not in your submission, so this exercise scores 0 (the other exercises are graded as usual). ` +
-        `Submit it at the top level of your upload or in an exercises/ folder, named exactly ${id}.ts.`;
-    }
-    return out;
-  });
-  const summary = [...lines, '', results.output ?? ''].join('\n').trim();
-  const final: GradescopeResultsJson = { ...results, output: summary, tests, execution_time: Math.round((Date.now() - started) / 1000) };
-  const check = GradescopeResultsSchema.safeParse(final);
-  if (!check.success) {
-    writeAtomically(resultsFile, failure(`Grading produced an invalid results.json (${check.error.message}). Please tell your instructor.`, started));
+  if (!final) {
+    writeAtomically(resultsFile, failure('Grading produced an invalid results.json. Please tell your instructor.', started));
     return 1;
   }
   writeAtomically(resultsFile, final);
-  console.log(`\nWrote ${resultsFile}: ${final.score}/${tests.reduce((s, t) => s + (t.max_score ?? 0), 0)} points`);
+  console.log(`\nWrote ${resultsFile}: ${final.score}/${(final.tests ?? []).reduce((s, t) => s + (t.max_score ?? 0), 0)} points`);
   return 0;
 }
 
