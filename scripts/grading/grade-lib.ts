@@ -266,8 +266,10 @@ export interface TestOutcome {
   id: string;
   /** Full test name (suites joined by ' > '). */
   name: string;
-  /** From the exercise's hidden tests: its details are shown only once grades are published. */
+  /** From the exercise's hidden tests (test/graders/hidden/), which students do not have. */
   hidden: boolean;
+  /** Gradescope visibility: meta.visibility, else `after_published` for hidden tests and `visible` for the rest. */
+  visibility: GradescopeVisibility;
   /** Max points for this test (meta.points; 0 when missing). */
   maxPoints: number;
   /** Whether the test declared meta.points at all. */
@@ -499,6 +501,7 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
       id: c.id,
       name: c.name,
       hidden: hiddenFile !== null && path.resolve(c.file) === hiddenFile,
+      visibility: visibilityOf(c, hiddenFile !== null && path.resolve(c.file) === hiddenFile),
       maxPoints,
       hasPoints: c.points !== null,
       score: passed ? maxPoints : 0,
@@ -635,8 +638,7 @@ export interface GradescopeTest {
   max_score: number;
   status: 'passed' | 'failed';
   output: string;
-  /** Hidden tests: students see them once the instructor publishes grades. */
-  visibility: 'visible' | 'after_published';
+  visibility: GradescopeVisibility;
 }
 
 export interface GradescopeResults {
@@ -660,7 +662,7 @@ export function toGradescope(
       max_score: t.maxPoints,
       status: t.status,
       output: t.status === 'passed' ? '' : `${t.output}\n\nTo reproduce: ${opts.reproduce(r.id)}`,
-      visibility: t.hidden ? ('after_published' as const) : ('visible' as const),
+      visibility: t.visibility,
     })),
   );
   // Gradescope wants the file small: cut the longest outputs first if it is not.
@@ -689,6 +691,7 @@ export function notGraded(ex: Exercise, collected: CollectedRecord[]): ExerciseR
     id: c.id,
     name: c.name,
     hidden: hidden !== null && path.resolve(c.file) === hidden,
+    visibility: visibilityOf(c, hidden !== null && path.resolve(c.file) === hidden),
     maxPoints: c.points ?? 0,
     hasPoints: c.points !== null,
     score: 0,
@@ -710,6 +713,14 @@ export function notGraded(ex: Exercise, collected: CollectedRecord[]): ExerciseR
     timedOut: false,
     durationMs: 0,
   };
+}
+
+export type GradescopeVisibility = 'visible' | 'hidden' | 'after_due_date' | 'after_published';
+
+function visibilityOf(c: CollectedRecord, hidden: boolean): GradescopeVisibility {
+  const v = c.visibility;
+  if (v === 'visible' || v === 'hidden' || v === 'after_due_date' || v === 'after_published') return v;
+  return hidden ? 'after_published' : 'visible';
 }
 
 /** Writes JSON so that a reader sees the old file or the new one, never half of one. */

@@ -38,6 +38,8 @@ export interface CollectedRecord {
   file: string;
   /** meta.points, or null when the test declares none. */
   points: number | null;
+  /** meta.visibility (Gradescope: visible, hidden, after_due_date, after_published), when the test sets one. */
+  visibility?: string;
   /** 'run' | 'skip' | 'todo' | 'only' */
   mode: string;
 }

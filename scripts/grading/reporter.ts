@@ -16,6 +16,9 @@ import type { TestCase, TestModule } from 'vitest/node';
 import type { Reporter, TestRunEndReason } from 'vitest/reporters';
 import { ENV, toErrorInfo, type GradingRecord, type TestState } from './records';
 
+/** Gradescope's per-test visibilities. */
+const VISIBILITIES = new Set(['visible', 'hidden', 'after_due_date', 'after_published']);
+
 export default class GradingReporter implements Reporter {
   private readonly file: string | undefined;
 
@@ -30,13 +33,16 @@ export default class GradingReporter implements Reporter {
 
   onTestModuleCollected(testModule: TestModule): void {
     for (const testCase of testModule.children.allTests()) {
-      const points = (testCase.meta() as { points?: unknown }).points;
+      const meta = testCase.meta() as { points?: unknown; visibility?: unknown };
+      const points = meta.points;
+      const visibility = typeof meta.visibility === 'string' && VISIBILITIES.has(meta.visibility) ? meta.visibility : undefined;
       this.write({
         type: 'collected',
         id: testCase.id,
         name: testCase.fullName,
         file: testModule.moduleId,
         points: typeof points === 'number' ? points : null,
+        ...(visibility ? { visibility } : {}),
         mode: testCase.options.mode,
       });
     }

@@ -62,6 +62,8 @@ const cases: Record<string, () => Promise<Run>> = {
   syntax: () => grade(path.join(tmp, 'syntax-error'), [], 'syntax'),
   missing: () => grade(path.join(tmp, 'empty'), [], 'missing'),
   extra: () => grade(path.join(tmp, 'extra'), ['--only', 'sum'], 'extra'),
+  hidden: () =>
+    run('grade', ['--target-dir', path.join(root, 'test', 'fixtures', 'hostile'), '--graders-dir', path.join(fixtures, 'with-hidden')], 'hidden'),
   unknownOnly: () => grade(path.join(targets, 'correct'), ['--only', 'nope']),
   badOption: () => run('grade', ['--frobnicate']),
   noGraders: () => run('grade', ['--target-dir', path.join(targets, 'correct'), '--graders-dir', path.join(tmp, 'empty')]),
@@ -191,6 +193,17 @@ describe('npm run grade', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/warning: .*orphan\.ts has no grader/);
     expect(r.json!.score).toBe(3);
+  });
+
+  test('do hidden tests run with the grader, marked [hidden], after_published unless their meta says otherwise?', () => {
+    const r = results.hidden!;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('honest: 4/4 points');
+    expect(r.stdout).toContain('[hidden] does twice handle negatives? (hidden, seed=2)');
+    const byName = new Map(r.json!.tests.map((t) => [t.name, t]));
+    expect(byName.get('honest: does twice double? (seed=1)')).toMatchObject({ score: 1, visibility: 'visible' });
+    expect(byName.get('honest: does twice handle negatives? (hidden, seed=2)')).toMatchObject({ score: 2, visibility: 'after_published' });
+    expect(byName.get('honest: does twice handle zero? (hidden, seed=3)')).toMatchObject({ score: 1, visibility: 'after_due_date' });
   });
 
   test('does grading refuse to run on an unknown --only id, a bad option, or no graders (non-zero exit)?', () => {

@@ -7,5 +7,10 @@ declare module 'vitest' {
   interface TaskMeta {
     /** Points this test is worth when it passes (must be > 0 in a grader). */
     points: number;
+    /**
+     * Gradescope visibility of this test's result (default: `visible`, and
+     * `after_published` for tests in test/graders/hidden/).
+     */
+    visibility?: 'visible' | 'hidden' | 'after_due_date' | 'after_published';
   }
 }
