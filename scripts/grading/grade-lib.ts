@@ -147,10 +147,16 @@ export function runVitest(opts: {
 }): Promise<VitestRun> {
   const vitest = findVitest();
   const user = opts.collectOnly ? null : sandboxUser();
-  if (user && !readableChecked) {
-    const problem = sandboxCannotRead(ROOT, user);
-    if (problem) return Promise.reject(new GradingSetupError(problem));
-    readableChecked = true;
+  if (user) {
+    contain.sweepUser(user.uid, user.gid); // leftovers of a crashed run that held this uid before
+    if (!readableChecked) {
+      const problem = sandboxCannotRead(ROOT, user);
+      if (problem) {
+        user.release();
+        return Promise.reject(new GradingSetupError(problem));
+      }
+      readableChecked = true;
+    }
   }
   // Only this (trusted) process and vitest can open the results: the folder is ours, mode 0700.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-grade-'));
@@ -245,12 +251,12 @@ export function runVitest(opts: {
 
 /**
  * After a run: nothing the submission started may outlive it. Kills its
- * cgroups, every process of the sandbox user (as root) or carrying this run's
- * marker (not root), and removes the run's temporary folders.
+ * cgroups, every process of the run's uid (as root) or carrying this run's
+ * marker (not root), gives the uid back and removes the run's temporary folders.
  */
 function sweep(prefix: string, user: SandboxUser | null): void {
-  // Without cgroups the user-wide sweep reaches other runs' sandboxes too: only when none is live here.
-  contain.cleanup(prefix, liveGroups.size === 0 ? user : null);
+  contain.cleanup(prefix, user);
+  user?.release();
   for (const name of fs.readdirSync(os.tmpdir())) {
     if (name.startsWith(`${prefix}-`)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }

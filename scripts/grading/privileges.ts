@@ -1,47 +1,85 @@
 // Who the submission runs as, and what it must not read. When grading runs as
 // root (Gradescope, CI, a container, the workshop hub), student code runs as
-// an unprivileged system user that owns nothing of the course, and the course's
-// secrets (solutions, hidden tests) are closed to everyone but root. Not root
-// (a student's own laptop): the same pipeline, without the user switch.
+// an unprivileged uid of its own that owns nothing of the course, and the
+// course's secrets (solutions, hidden tests) are closed to everyone but root.
+// Not root (a student's own laptop): the same pipeline, without the user switch.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
-export const SANDBOX_USER = process.env.FAULTLINE_SANDBOX_USER || 'faultline-sandbox';
+/**
+ * Sandboxes run as uids of their own, one per grading run, from a range no
+ * account uses (no /etc/passwd entry needed: the kernel only knows numbers).
+ * Two sandboxes never share a uid, so one cannot signal, trace or read the
+ * files of another (a student's code graded next to another's, or next to an
+ * honest exercise), and killing "every process of the uid" after a run
+ * reaches that run's processes only.
+ */
+export const SANDBOX_UID_BASE = Number(process.env.FAULTLINE_SANDBOX_UID_BASE) || 1_700_000_000;
+export const SANDBOX_UID_SPAN = 100_000;
+/** How sandboxes are named in messages. */
+export const SANDBOX_USER = 'an unprivileged uid of its own';
 
 export interface SandboxUser {
   name: string;
   uid: number;
   gid: number;
+  /** Gives the uid back (after its processes are gone). */
+  release(): void;
 }
 
 export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function lookup(name: string): SandboxUser | null {
-  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
-  const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
-  if (uid.status !== 0 || gid.status !== 0) return null;
-  return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+/** Root-only folder of lock files, one per uid in use (`<uid>` holding the owner's pid). */
+function lockDir(): string {
+  const dir = path.join(os.tmpdir(), 'faultline-sandbox-uids');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== 0 || (st.mode & 0o077) !== 0) throw new Error(`${dir} must be a folder owned by root, mode 0700`);
+  return dir;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let nextProbe = Math.floor(Math.random() * SANDBOX_UID_SPAN);
+
 /**
- * The user to run submissions as: null when not root. As root, creates it
- * (a system user with no home and no login shell) if it does not exist.
+ * A uid for one grading run: null when not root (then the sandbox runs as
+ * the grading user). The lock is taken atomically (O_EXCL); a lock whose
+ * owner died is taken over.
  */
 export function sandboxUser(): SandboxUser | null {
   if (!isRoot()) return null;
-  let user = lookup(SANDBOX_USER);
-  if (!user) {
-    const made = spawnSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', SANDBOX_USER], {
-      encoding: 'utf8',
-    });
-    user = lookup(SANDBOX_USER);
-    if (!user) throw new Error(`could not create the sandbox user ${SANDBOX_USER}: ${made.stderr || made.error?.message || 'useradd failed'}`);
+  const dir = lockDir();
+  for (let tries = 0; tries < 1000; tries++) {
+    const uid = SANDBOX_UID_BASE + (nextProbe++ % SANDBOX_UID_SPAN);
+    const lock = path.join(dir, String(uid));
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
+    } catch {
+      const owner = Number(fs.readFileSync(lock, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    return { name: `uid ${uid}`, uid, gid: uid, release: () => fs.rmSync(lock, { force: true }) };
   }
-  if (user.uid === 0 || user.gid === 0) throw new Error(`the sandbox user ${SANDBOX_USER} must not be root`);
-  return user;
+  throw new Error(`no free sandbox uid in ${SANDBOX_UID_BASE}..${SANDBOX_UID_BASE + SANDBOX_UID_SPAN - 1}`);
+}
+
+/** Whether a uid is one of the sandboxes'. */
+export function isSandboxUid(uid: number): boolean {
+  return uid >= SANDBOX_UID_BASE && uid < SANDBOX_UID_BASE + SANDBOX_UID_SPAN;
 }
 
 /** Folders of the course no submission may read: the reference solutions and hidden tests. */
@@ -76,5 +114,5 @@ export function sandboxCannotRead(root: string, user: SandboxUser): string | nul
   );
   if (probe.status === 0) return null;
   const what = probe.stdout.trim() || probe.stderr.trim() || String(probe.error ?? 'unknown');
-  return `the sandbox user ${user.name} cannot read ${what}: every folder above the course must be readable and searchable by all (chmod o+rx), and the course itself readable (chmod -R o+rX, except solutions/ and test/graders/hidden/, which grading closes itself)`;
+  return `a sandbox (${user.name}) cannot read ${what}: every folder above the course must be readable and searchable by all (chmod o+rx), and the course itself readable (chmod -R o+rX, except solutions/ and test/graders/hidden/, which grading closes itself)`;
 }

@@ -4,14 +4,13 @@
 # /autograder) is the folder whose source/ holds this package.
 #   1. Node.js >= 20.19 (official tarball into /usr/local) unless already there;
 #   2. the course's npm dependencies (npm ci in source/);
-#   3. the unprivileged user student code runs as (faultline-sandbox).
+#   (student code runs as a fresh unprivileged uid per grading run: no account to create).
 set -euo pipefail
 
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
 NODE_MAJOR=20
 NODE_MIN="20.19.0"
-SANDBOX_USER=faultline-sandbox
 
 say() { echo "[faultline setup] $*"; }
 
@@ -64,14 +63,7 @@ else
 fi
 chmod +x "$SOURCE/run_autograder" 2>/dev/null || true
 
-if id "$SANDBOX_USER" >/dev/null 2>&1; then
-  say "user $SANDBOX_USER exists"
-elif [ "$(id -u)" = 0 ]; then
-  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$SANDBOX_USER"
-  say "created user $SANDBOX_USER"
-else
-  say "not root: not creating $SANDBOX_USER (grading as a normal user runs student code as that user)"
-fi
-# The sandbox user must be able to read the course (lib/, graders).
+# Sandbox uids ("others") must be able to read the course (lib/, node_modules/);
+# grading closes solutions/ and hidden tests itself.
 chmod -R a+rX "$SOURCE"
 say "done"

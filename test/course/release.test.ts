@@ -217,7 +217,7 @@ describe('the student repository', () => {
     // And the Gradescope package has no solutions either (it grades the submission, not the reference).
     const agLeaks = walk(agSource).filter((f) => secrets.some((s) => s.from.startsWith('solutions/') && fs.readFileSync(path.join(agSource, f), 'utf8').includes(s.line)));
     expect(agLeaks).toEqual([]);
-  });
+  }, 120_000); // reads every file of the release: slow on a busy machine
 
   test('the Classroom workflow is named as Classroom requires and reports every exercise', () => {
     const yml = fs.readFileSync(path.join(student, '.github', 'workflows', 'classroom.yml'), 'utf8');

@@ -182,14 +182,13 @@ function canContain() {
 }
 
 /**
- * Every process of a sandbox family, however it detached: its cgroups. Where
- * there are none (a container with a read-only cgroup tree), every process of
- * the sandbox user: that reaches other gradings' sandboxes too, so such a
- * machine grades one submission at a time (as Gradescope does).
+ * Every process of a sandbox family, however it detached: its cgroups, and
+ * (as root) every process of its uid, which no other run shares; without
+ * root, every process that carries the run's marker.
  */
 function cleanup(prefix, user) {
   releaseGroups(prefix);
-  if (user && isRoot() && !canContain()) sweepUser(user.uid, user.gid);
+  if (user && isRoot()) sweepUser(user.uid, user.gid);
   if (fs.existsSync('/proc')) sweepMarker(prefix);
 }
 
