@@ -78,7 +78,7 @@ describe('grading one student', () => {
   test('a looping exercise costs only its row; a working one gets its points', { timeout: 120_000 }, async () => {
     const looping = student('looper', `${fs.readFileSync(path.join(root, 'exercises', `${id}.ts`), 'utf8')}\nwhile (true) {}\n`);
     const working = student('worker', fs.readFileSync(path.join(root, 'solutions', `${id}.ts`), 'utf8'));
-    const opts = { root, only: [id], timeoutSec: 30 } // generous: the working one must finish even on a busy machine;
+    const opts = { root, only: [id], timeoutSec: 30 }; // generous: the working one must finish on a busy machine
     const [bad, good] = await Promise.all([
       gradeStudent('looper', ids, { ...opts, exercisesDir: looping, work: path.join(tmp, 'work-looper'), log: path.join(tmp, 'looper.log') }),
       gradeStudent('worker', ids, { ...opts, exercisesDir: working, work: path.join(tmp, 'work-worker'), log: path.join(tmp, 'worker.log') }),
