@@ -8,5 +8,5 @@ export const OFF_LIMITS: Readonly<Record<string, readonly string[]>> = {
   '08-truth-and-majority': ['electionNode', 'decideVote', 'majority'],
   '09-byzantine-faults': ['openFrame', 'oralMessages', 'majorityOrder'],
   '10-system-models': ['atMostOneLeaderPerTerm', 'leaderNotes', 'stableLeaderSince'],
-  '11-capstone': ['correctRules'],
+  '11-capstone': ['correctRules', 'noSharedTokens', 'capstoneSafety', 'capstoneVerdicts', 'singleLeaseHolder'],
 };

@@ -1,6 +1,6 @@
 // Grader for exercises/03-detecting-faults.ts. Run: npm run grade -- --only 03-detecting-faults
 import { describe, expect, test } from 'vitest';
-import { createSim } from '../../lib/index';
+import { createRng, createSim } from '../../lib/index';
 import { heartbeatSender, measure, monitor, type Detector } from '../../lib/models/detector';
 import { createFixedTimeout, createPhiAccrual, phiOf, type PhiOptions } from '@target/03-detecting-faults';
 
@@ -133,6 +133,34 @@ describe('createPhiAccrual', () => {
       expect(findings.falseSuspicions, `${how}\nExpected no false suspicion; got ${findings.falseSuspicions}`).toBe(0);
       expect(findings.detectionTime, `${how}\nExpected the crash to be detected; it never was`).not.toBeNull();
       expect(findings.detectionTime!, `${how}\nExpected detection within 350 ms; took ${findings.detectionTime} ms`).toBeLessThanOrEqual(350);
+    }
+  });
+});
+
+describe('phi as a false-positive budget', () => {
+  test('does a threshold of phi = 1 (or 2) suspect about 10% (or 1%) of the gaps between live heartbeats? (intervals ~ normal(100, 10), seeds 1-3)', { meta: { points: 2 } }, () => {
+    // phi = -log10 P(the next heartbeat is still to come). On a live node whose intervals follow the
+    // window's distribution, suspecting at phi ≥ T is wrong on a fraction 10^-T of the gaps: the
+    // threshold IS the false-positive budget. Measured just before each heartbeat arrives.
+    for (const [threshold, lo, hi] of [[1, 0.07, 0.13], [2, 0.005, 0.02]] as const) {
+      for (let seed = 1; seed <= 3; seed++) {
+        const d = createPhiAccrual({ threshold, windowSize: 1000, minStdDev: 1, acceptablePause: 0, firstHeartbeatEstimate: 100 });
+        const rng = createRng(seed, 'phi calibration');
+        let t = 0;
+        let wrong = 0;
+        let judged = 0;
+        d.heartbeat(0);
+        for (let i = 0; i < 2500; i++) {
+          t += Math.max(1, 100 + 10 * rng.gaussian());
+          if (i >= 200) {
+            judged++;
+            if (d.suspect(t - 1e-6)) wrong++;
+          }
+          d.heartbeat(t);
+        }
+        const rate = wrong / judged;
+        expect(rate >= lo && rate <= hi, `seed ${seed}, threshold ${threshold}, windowSize 1000, minStdDev 1: suspected a live node just before ${(100 * rate).toFixed(2)}% of its heartbeats; expected about ${100 * 10 ** -threshold}% (between ${100 * lo}% and ${100 * hi}%). Reproduce: intervals 100 + 10 · createRng(${seed}, 'phi calibration').gaussian() ${NB}`).toBe(true);
+      }
     }
   });
 });

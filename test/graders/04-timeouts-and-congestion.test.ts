@@ -230,6 +230,31 @@ describe('RTO estimation (RFC 6298)', () => {
     expect(onAck(initialRto(LAN), 500, true, LAN), 'onAck(initialRto(LAN), 500, true, LAN): still no samples').toEqual(initialRto(LAN));
   });
 
+  test("after the path's RTT jumps from 100 to 2500 ms, does the sender stop timing out within a few segments? (Karn's rule with back-off, RFC values)", { meta: { points: 2 } }, () => {
+    // Every ack after a retransmission is ambiguous (which copy does it answer?), so its RTT is no
+    // sample; only the backed-off RTO, kept for the next segment, lets a clean sample ever arrive.
+    let state = initialRto();
+    for (let i = 0; i < 20; i++) state = onAck(state, 100);
+    const TRUE_RTT = 2500;
+    const retransmitted: boolean[] = [];
+    for (let seg = 0; seg < 20; seg++) {
+      let sentAt = 0; // of the last copy, ms after the first
+      let timeouts = 0;
+      // The ack of the first copy comes back TRUE_RTT after it was sent.
+      while (sentAt + state.rto < TRUE_RTT && timeouts < 20) {
+        sentAt += state.rto;
+        state = onTimeout(state);
+        timeouts++;
+      }
+      // Measured from the last copy sent: what a sender without Karn's rule would take as the RTT.
+      state = onAck(state, TRUE_RTT - sentAt, timeouts > 0);
+      retransmitted.push(timeouts > 0);
+    }
+    const count = retransmitted.filter(Boolean).length;
+    expect(count, `20 segments after the RTT jumped to 2500 ms (it was 100): ${count} needed a retransmission (${retransmitted.map((r) => (r ? 'R' : '.')).join('')}); expected at most 3, none in the last 10. Reproduce the loop in test/graders/04-timeouts-and-congestion.test.ts`).toBeLessThanOrEqual(3);
+    expect(retransmitted.slice(10).some(Boolean), `the last 10 segments: ${retransmitted.slice(10).map((r) => (r ? 'R' : '.')).join('')}; expected no retransmission (R) once a clean sample got through`).toBe(false);
+  });
+
   test('does a long seeded series match the RFC 6298 formulas? (seed=21, 500 log-normal RTTs)', { meta: { points: 2 } }, () => {
     const rng = createRng(21, 'grader:rtt');
     const rtts = Array.from({ length: 500 }, (_, i) => (i < 250 ? 5 : 20) * Math.exp(0.5 * rng.gaussian()));
