@@ -1,0 +1,262 @@
+// A small-scope model checker, after DSLabs: instead of sampling runs from
+// seeds, it tries every order of events (message deliveries, timer firings)
+// and every fault within a budget (drops, duplicates, crashes and restarts)
+// for a handful of nodes, breadth first, up to a depth in steps, and checks
+// the invariants in every state it reaches. Breadth first means the first
+// violation found has the shortest schedule there is.
+//
+// A state is the nodes' states, the messages in flight and the pending
+// timers. Node programs keep their state in closures, which cannot be copied
+// or compared, so (the trade-off) a state is *named* by the schedule that
+// reaches it and rebuilt by replaying that schedule from scratch: exploring
+// costs O(depth) per state instead of O(1), but any program written against
+// the simulator's API works unchanged. Two states are the same when their
+// fingerprints are: per node, the sequence of inputs it was handed (boots,
+// deliveries with their bodies, timer firings, crashes) with their times,
+// which determine its state because programs are deterministic; plus the
+// messages in flight, the live timers, the time and the faults spent. That
+// is exact (no two different states merge) and still folds together the
+// many interleavings of independent events on different nodes. A
+// `stateOf(node, disk)` hook replaces a node's history by something coarser
+// (merging more, at the price of trusting that it captures the state).
+//
+// Invariants read the trace, like every checker of the library. Two
+// schedules with the same fingerprint differ only in the order of events on
+// different nodes, so an invariant should not depend on that order (the
+// library's safety checkers read each node's own sequence of events).
+import { z } from 'zod';
+import { parseConfig } from '../core/config';
+import { SeedSchema } from '../core/random';
+import type { NodeId, TraceEvent } from '../core/trace';
+import type { Checker, Verdict } from './checkers';
+import { createModelWorld, describeChoice, type Choice, type InFlight, type ModelNode, type ModelWorld } from './explore';
+
+export type { Choice, InFlight, ModelNode, Order } from './explore';
+
+export const BoundsSchema = z
+  .object({
+    /** Steps (choices) from the initial state: the small scope. */
+    maxDepth: z.number().int().min(0).default(20),
+    maxDrops: z.number().int().min(0).default(0),
+    maxDuplicates: z.number().int().min(0).default(0),
+    /** Crashes (a crashed node may restart at any later step, for free). */
+    maxCrashes: z.number().int().min(0).default(0),
+    /** Pauses: a paused node handles nothing until it is resumed (at any later step, for free). */
+    maxPauses: z.number().int().min(0).default(0),
+    /** Stop (and say the search is incomplete) after this many distinct states: a guard on memory and patience. */
+    maxStates: z.number().int().min(1).default(200_000),
+    /** When events may happen (see `Order` in explore.ts); 'any': fully asynchronous, the default of DSLabs. */
+    order: z.enum(['any', 'deadline', 'timed']).default('any'),
+    /** ms from send to due, used only by the 'timed' order: one hop in a datacenter. */
+    latency: z.number().min(0).default(1),
+    /** Seed of the nodes' `ctx.rng` streams (exploration itself uses no randomness). */
+    seed: SeedSchema.default(1),
+  })
+  .strict();
+export type Bounds = z.input<typeof BoundsSchema>;
+export type ParsedBounds = z.output<typeof BoundsSchema>;
+
+export type ModelScenario = {
+  /** The nodes, booted in this order at t=0. */
+  nodes: ModelNode[];
+  /** Checked in every state; the first that fails is the verdict. */
+  invariants: Checker[];
+  /** Which messages the faults may drop or duplicate (default: any). */
+  faultyMessage?: (m: InFlight) => boolean;
+  /** Which nodes may crash or pause (default: any). */
+  crashable?: NodeId[];
+  /** A coarser state of a node than its history (see the header). */
+  stateOf?: (node: NodeId, disk: ReadonlyMap<string, unknown>) => unknown;
+};
+
+export type Counterexample = {
+  /** The choices, from the initial state: pass them to `replaySchedule`. */
+  schedule: Choice[];
+  /** Each choice as a line, e.g. `deliver   #3 client1 -> lock {...}`. */
+  steps: string[];
+  verdict: Extract<Verdict, { ok: false }>;
+  trace: TraceEvent[];
+};
+
+export type ModelCheckResult = {
+  /** No invariant failed in any state explored. */
+  ok: boolean;
+  /** Every state within the bounds was explored (false: stopped by `maxStates`, or at the first violation). */
+  complete: boolean;
+  /** Distinct states explored (the initial one included). */
+  states: number;
+  /** Steps taken, counting those into states already seen. */
+  transitions: number;
+  /** Deepest level of the search reached. */
+  depth: number;
+  /** Wall time of the search, for the report only: it never steers the search. */
+  elapsedMs: number;
+  bounds: ParsedBounds;
+  counterexample?: Counterexample;
+};
+
+export type CheckOptions = {
+  /** A wall clock in ms, for `elapsedMs` (default `performance.now`). */
+  clock?: () => number;
+};
+
+/** Rebuild the world a schedule reaches. */
+function replay(scenario: ModelScenario, b: ParsedBounds, schedule: readonly Choice[]): ModelWorld {
+  const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
+  for (const c of schedule) w.apply(c);
+  return w;
+}
+
+/** Every choice enabled in `w`: its events, then the faults the budget still allows. */
+export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: ParsedBounds): Choice[] {
+  const out = w.events();
+  const faulty = w.inFlight().filter(scenario.faultyMessage ?? (() => true));
+  if (w.used.drops < b.maxDrops) for (const m of faulty) out.push({ kind: 'drop', msg: m.id });
+  if (w.used.duplicates < b.maxDuplicates) for (const m of faulty) out.push({ kind: 'duplicate', msg: m.id });
+  const crashable = new Set(scenario.crashable ?? w.nodeIds());
+  for (const node of w.nodeIds()) {
+    const status = w.status(node);
+    if (status === 'crashed') out.push({ kind: 'restart', node });
+    if (status === 'paused') out.push({ kind: 'resume', node });
+    if (status === 'running' && w.used.pauses < b.maxPauses && crashable.has(node)) out.push({ kind: 'pause', node });
+    if (status !== 'crashed' && w.used.crashes < b.maxCrashes && crashable.has(node)) out.push({ kind: 'crash', node });
+  }
+  return out;
+}
+
+function firstFailure(trace: readonly TraceEvent[], invariants: readonly Checker[]): Extract<Verdict, { ok: false }> | undefined {
+  for (const check of invariants) {
+    const v = check(trace);
+    if (!v.ok) return v as Extract<Verdict, { ok: false }>;
+  }
+  return undefined;
+}
+
+/** cyrb53, twice with different seeds: ~106 bits, so that a million states collide with odds below 1e-19. */
+function hash(s: string): string {
+  const one = (seed: number): number => {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+  };
+  return `${one(0).toString(36)}.${one(1).toString(36)}`;
+}
+
+type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number };
+
+const scheduleOf = (n: SearchNode): Choice[] => {
+  const out: Choice[] = [];
+  for (let x: SearchNode | null = n; x && x.choice; x = x.parent) out.push(x.choice);
+  return out.reverse();
+};
+
+/**
+ * Explore every schedule of `scenario` within `bounds`, breadth first, and
+ * return the shortest counterexample if an invariant fails. Same scenario,
+ * same bounds: same states, same counterexample.
+ */
+export function checkModel(scenario: ModelScenario, bounds: Bounds = {}, options: CheckOptions = {}): ModelCheckResult {
+  const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
+  const clock = options.clock ?? (() => performance.now());
+  const started = clock();
+  const seen = new Set<string>();
+  const fp = (w: ModelWorld): string => hash(w.fingerprint(scenario.stateOf));
+  let transitions = 0;
+  let depth = 0;
+
+  const result = (ok: boolean, complete: boolean, counterexample?: Counterexample): ModelCheckResult => ({
+    ok,
+    complete,
+    states: seen.size,
+    transitions,
+    depth,
+    elapsedMs: clock() - started,
+    bounds: b,
+    ...(counterexample ? { counterexample } : {}),
+  });
+  const found = (schedule: Choice[], verdict: Extract<Verdict, { ok: false }>): ModelCheckResult => {
+    const r = replaySchedule(scenario, schedule, b);
+    return result(false, false, { schedule, steps: r.steps, verdict, trace: r.trace });
+  };
+
+  const root: SearchNode = { parent: null, choice: null, depth: 0 };
+  const w0 = replay(scenario, b, []);
+  seen.add(fp(w0));
+  const bad0 = firstFailure(w0.trace, scenario.invariants);
+  if (bad0) return found([], bad0);
+
+  const queue: SearchNode[] = [root];
+  for (let head = 0; head < queue.length; head++) {
+    const n = queue[head]!;
+    if (n.depth >= b.maxDepth) continue;
+    const prefix = scheduleOf(n);
+    const choices = enabledChoices(replay(scenario, b, prefix), scenario, b);
+    for (const c of choices) {
+      const w = replay(scenario, b, prefix);
+      w.apply(c);
+      transitions++;
+      const key = fp(w);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      depth = Math.max(depth, n.depth + 1);
+      const bad = firstFailure(w.trace, scenario.invariants);
+      if (bad) return found([...prefix, c], bad);
+      if (seen.size >= b.maxStates) return result(true, false);
+      queue.push({ parent: n, choice: c, depth: n.depth + 1 });
+    }
+  }
+  return result(true, true);
+}
+
+export type Replay = {
+  trace: TraceEvent[];
+  steps: string[];
+  /** The first invariant failing at the end of the schedule, or ok. */
+  verdict: Verdict;
+};
+
+/**
+ * Run a schedule (a counterexample's, or one written by hand) and return its
+ * trace, for `spaceTimeDiagram` and the checkers. Throws if a choice is not
+ * enabled when its turn comes.
+ */
+export function replaySchedule(scenario: ModelScenario, schedule: readonly Choice[], bounds: Bounds = {}): Replay {
+  const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
+  const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
+  const steps: string[] = [];
+  schedule.forEach((c, i) => {
+    const enabled = enabledChoices(w, scenario, { ...b, maxDrops: Infinity, maxDuplicates: Infinity, maxCrashes: Infinity, maxPauses: Infinity });
+    if (!enabled.some((e) => JSON.stringify(e) === JSON.stringify(c))) {
+      throw new Error(`step ${i + 1} of the schedule (${describeChoice(c, w)}) is not enabled at t=${w.now}`);
+    }
+    steps.push(`${describeChoice(c, w)}`);
+    w.apply(c);
+  });
+  const bad = firstFailure(w.trace, scenario.invariants);
+  return { trace: [...w.trace], steps, verdict: bad ?? { ok: true } };
+}
+
+/** The result as text: the verdict line, the search's size, and a counterexample's steps and violation. */
+export function formatModelCheck(r: ModelCheckResult): string {
+  const b = r.bounds;
+  const faults = `drops ≤ ${b.maxDrops}, duplicates ≤ ${b.maxDuplicates}, crashes ≤ ${b.maxCrashes}, pauses ≤ ${b.maxPauses}`;
+  const size = `${r.states} states, ${r.transitions} transitions, depth ${r.depth} of ${b.maxDepth}, ${(r.elapsedMs / 1000).toFixed(2)} s`;
+  if (r.ok) {
+    const scope = r.complete ? 'every state within the bounds explored' : `stopped at ${b.maxStates} states: not every state was explored`;
+    return [`✓ no invariant violated (${size})`, `  ${scope}; order '${b.order}', ${faults}`].join('\n');
+  }
+  const cx = r.counterexample!;
+  return [
+    `✗ ${cx.verdict.property} violated after ${cx.schedule.length} steps (${size}; order '${b.order}', ${faults})`,
+    `  ${cx.verdict.message}`,
+    '  schedule (replaySchedule(scenario, result.counterexample.schedule, bounds) gives its trace):',
+    ...cx.steps.map((s, i) => `  ${String(i + 1).padStart(4)}. ${s}`),
+  ].join('\n');
+}
