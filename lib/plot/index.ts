@@ -5,4 +5,4 @@ export * from './figure';
 export * from './display';
 export * from './spacetime';
 export * from './charts';
-export * from './history';
+export * from './ops-history';

@@ -16,7 +16,7 @@ import {
   type LinearizabilityResult,
   type Model,
 } from '../../lib/checking/linearizability';
-import { HISTORY_TRACES, historyChart, operationLabel } from '../../lib/plot/history';
+import { HISTORY_TRACES, historyChart, operationLabel } from '../../lib/plot/ops-history';
 
 // ---------------------------------------------------------------------------
 // Hand-written histories. `h` builds one from terse lines:
