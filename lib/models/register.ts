@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { checkLinearizability, kvModel, registerModel, type LinearizabilityOptions, type LinearizabilityResult } from '../checking/linearizability';
 import { createHistoryRecorder, parseHistory, recordedCall, type Op, type Outcome } from '../checking/history';
 import { parseConfig, probability } from '../core/config';
-import type { Fault } from '../core/nemesis';
+import { NemesisSchema, type Fault } from '../core/nemesis';
 import { NetworkConfigSchema } from '../core/network';
 import type { Handlers, NodeContext, Program } from '../core/node';
 import { createRng, DistributionSchema, sample, SeedSchema, type Rng, type Seed } from '../core/random';
@@ -210,6 +210,8 @@ export const WorkloadSchema = z
     faultsUntil: z.number().min(0).default(400),
     /** Message loss rate from stage 'loss' on. */
     loss: probability().default(0.05),
+    /** More faults, played on top of the stage's (e.g. a replica down for the whole run). */
+    faults: NemesisSchema.default([]),
     network: NetworkConfigSchema.optional(),
   })
   .strict()
@@ -316,7 +318,7 @@ export function runWorkload(config: WorkloadConfig, replica: ReplicaFactory): Wo
   const recorder = createHistoryRecorder();
   const keys = keyNames(cfg.keys);
   clients.forEach((id, i) => sim.addNode(id, workloadClient(cfg, replicas, keys, recorder, i + 1)));
-  const faults = workloadFaults(cfg.seed, replicas, cfg.stage, cfg.faultsFrom, cfg.faultsUntil);
+  const faults = [...workloadFaults(cfg.seed, replicas, cfg.stage, cfg.faultsFrom, cfg.faultsUntil), ...cfg.faults].sort((a, b) => a.at - b.at);
   sim.nemesis(faults);
   // Replicas may keep timers forever: stop once every client's last operation has had its timeout.
   sim.run({ until: cfg.duration + 2 * cfg.timeout });
@@ -328,6 +330,11 @@ export function runWorkload(config: WorkloadConfig, replica: ReplicaFactory): Wo
 export function checkWorkload(run: WorkloadRun, options: LinearizabilityOptions = {}): LinearizabilityResult {
   const model = run.config.keys === 1 ? registerModel(null) : kvModel(null);
   return checkLinearizability(parseHistory(run.history), model as never, options);
+}
+
+/** A node written as one function of its context and its peers (the lab's shape), as a factory for `runWorkload`. */
+export function fromNode(node: (ctx: NodeContext, peers: readonly NodeId[]) => Handlers): ReplicaFactory {
+  return (_id, peers) => (ctx) => node(ctx, peers);
 }
 
 /** The three registers of the lesson as factories for `runWorkload`. */
@@ -364,4 +371,19 @@ export function livenessAfter(run: WorkloadRun, after: number, within: number): 
 export function messagesPerOp(run: WorkloadRun): number {
   const ops = run.history.filter((o) => o.type === 'invoke').length;
   return ops === 0 ? 0 : eventsOf(run.trace, 'send').length / ops;
+}
+
+// ---------------------------------------------------------------------------
+// The lab's runs (exercises/lab-kv.ts): two keys, the stage's faults, and
+// clocks that disagree more at every stage (real clocks are never quite in sync).
+
+export const LAB_SKEW: Record<Stage, number> = { none: 0, loss: 50, partitions: 100, crashes: 200 };
+
+export function labWorkload(seed: number, stage: Stage, extra: Partial<WorkloadConfig> = {}): WorkloadConfig {
+  return { seed, stage, keys: 2, ...(LAB_SKEW[stage] > 0 ? { skew: LAB_SKEW[stage] } : {}), ...extra };
+}
+
+/** How to rerun `config` by hand, with the checker's verdict: the last line of every lab failure. */
+export function replayCall(config: WorkloadConfig, node = 'kvNode'): string {
+  return `runWorkload(${JSON.stringify(config)}, fromNode(${node})), then formatLinearizability(checkWorkload(run))`;
 }
