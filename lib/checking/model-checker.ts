@@ -64,6 +64,7 @@ export const BoundsSchema = z
      * events of one node (the first by id that has any); the others' wait their
      * turn. Sound because events on different nodes at the same instant commute:
      * each changes its own node, and what it sends or sets is due later or on itself.
+     * Also, a message is dropped only when it is due (among the events offered).
      */
     ties: z.enum(['all', 'one-node']).default('all'),
   })
@@ -126,9 +127,13 @@ function replay(scenario: ModelScenario, b: ParsedBounds, schedule: readonly Cho
 
 /** Every choice enabled in `w`: its events, then the faults the budget still allows. */
 export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: ParsedBounds): Choice[] {
-  const out = b.ties === 'one-node' && b.order === 'timed' ? oneNode(w, w.events()) : w.events();
+  const reduce = b.ties === 'one-node' && b.order === 'timed';
+  const out = reduce ? oneNode(w, w.events()) : w.events();
   const faulty = w.inFlight().filter(scenario.faultyMessage ?? (() => true));
-  if (w.used.drops < b.maxDrops) for (const m of faulty) out.push({ kind: 'drop', msg: m.id });
+  // Reduced, a message is lost only when it is due: lost earlier, nobody could tell the difference.
+  const due = new Set(out.flatMap((c) => (c.kind === 'deliver' ? [c.msg] : [])));
+  const droppable = reduce ? faulty.filter((m) => due.has(m.id)) : faulty;
+  if (w.used.drops < b.maxDrops) for (const m of droppable) out.push({ kind: 'drop', msg: m.id });
   if (w.used.duplicates < b.maxDuplicates) for (const m of faulty) out.push({ kind: 'duplicate', msg: m.id });
   const crashable = new Set(scenario.crashable ?? w.nodeIds());
   for (const node of w.nodeIds()) {

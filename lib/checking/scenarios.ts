@@ -7,6 +7,8 @@
 import { lockReplica, lockClient, noSharedTokens, rulesOf, runCapstone, capstoneNemesis, type Variant } from '../models/capstone';
 import { leaseClient, lockingSystem, lockService, randomPauses } from '../models/lease';
 import { storageNode } from '../models/storage';
+import { linearizableCalls, quorumReplica } from '../models/register';
+import type { Program } from '../core/node';
 import type { Seed } from '../core/random';
 import { createSim } from '../core/sim';
 import type { TraceEvent } from '../core/trace';
@@ -136,5 +138,36 @@ export function capstoneModelSeedRun(variant: Variant, opts: { loss?: number; un
     for (const n of m.scenario.nodes) sim.addNode(n.id, n.program);
     sim.run({ until: opts.until ?? 300 });
     return [...sim.trace];
+  };
+}
+
+/**
+ * Lesson 12's quorum register (ABD), reduced: three replicas, a writer that
+ * writes 1 through replica1, and a reader that reads through replica1 and
+ * then through replica3. Time order, 1 ms links; up to two of the store
+ * phase's requests ('put') lost. Without read repair, a read can return the value of a write
+ * still in progress and the next read the older one (a new/old inversion);
+ * with it, never. The invariant is the linearizability checker itself, on the
+ * history read back from the trace.
+ */
+export function quorumModel(opts: { readRepair: boolean; maxDrops?: number; maxDepth?: number }): ModelCase {
+  const replicas = ['replica1', 'replica2', 'replica3'];
+  const writer: Program = (ctx) => ctx.call('replica1', { f: 'write', key: 'x', value: 1 }, { timeout: 100 }, () => {});
+  const reader: Program = (ctx) => {
+    const read = (to: string, then: () => void): void => ctx.call(to, { f: 'read', key: 'x' }, { timeout: 100 }, then);
+    ctx.setTimer(5, () => read('replica1', () => read('replica3', () => {})), 'start');
+  };
+  return {
+    scenario: {
+      nodes: [
+        ...replicas.map((id) => ({ id, program: quorumReplica({ peers: replicas, readRepair: opts.readRepair }) })),
+        { id: 'writer', program: writer },
+        { id: 'reader', program: reader },
+      ],
+      invariants: [linearizableCalls(['writer', 'reader'])],
+      // Only the store phase's requests are lost: that is where a write can be left half done.
+      faultyMessage: (m) => (m.body as { body?: { q?: unknown } } | null)?.body?.q === 'put',
+    },
+    bounds: { order: 'timed', latency: 1, maxDrops: opts.maxDrops ?? 2, maxDepth: opts.maxDepth ?? 40, ties: 'one-node' },
   };
 }

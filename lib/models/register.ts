@@ -387,3 +387,61 @@ export function labWorkload(seed: number, stage: Stage, extra: Partial<WorkloadC
 export function replayCall(config: WorkloadConfig, node = 'kvNode'): string {
   return `runWorkload(${JSON.stringify(config)}, fromNode(${node})), then formatLinearizability(checkWorkload(run))`;
 }
+
+// ---------------------------------------------------------------------------
+// The history, read back from a trace: for the model checker, whose worlds
+// are rebuilt by replay, so a recorder living outside the nodes cannot follow.
+
+/**
+ * The register history of the calls `clients` made with `ctx.call`, from the
+ * trace: invoked when the request was sent, ok when the reply was delivered,
+ * info when the call's timeout fired. One key (a register) or many (kv), as
+ * `runWorkload` records them.
+ */
+export function historyFromTrace(trace: readonly TraceEvent[], clients: readonly NodeId[], opts: { kv?: boolean } = {}): Op[] {
+  const out: Op[] = [];
+  const open = new Map<string, KvRequest>();
+  const input = (r: KvRequest): unknown => {
+    const v = r.f === 'read' ? null : r.value;
+    return opts.kv ? [r.key, v] : v;
+  };
+  for (const e of trace) {
+    if (e.type === 'send' && clients.includes(e.from) && !e.copy) {
+      const env = e.body as { rpc?: unknown; call?: number; body?: unknown };
+      if (env?.rpc !== 'request' || !isKvRequest(env.body)) continue;
+      open.set(`${e.from}#${env.call}`, env.body);
+      out.push({ process: e.from, type: 'invoke', f: env.body.f, value: input(env.body), time: e.time });
+    } else if (e.type === 'deliver' && clients.includes(e.to)) {
+      const env = e.body as { rpc?: unknown; call?: number; body?: unknown };
+      const req = open.get(`${e.to}#${env?.call}`);
+      if (env?.rpc !== 'reply' || !req) continue;
+      open.delete(`${e.to}#${env.call}`);
+      const reply = env.body as KvReply;
+      if (reply?.ok === false) {
+        out.push({ process: e.to, type: 'fail', f: req.f, value: input(req), time: e.time });
+        continue;
+      }
+      const got = req.f === 'read' ? (reply.value ?? null) : null;
+      const value = req.f === 'read' ? (opts.kv ? [req.key, got] : got) : input(req);
+      out.push({ process: e.to, type: 'ok', f: req.f, value, time: e.time });
+    } else if (e.type === 'timer' && clients.includes(e.node)) {
+      const call = /^timeout of call (\d+)$/.exec(e.label)?.[1];
+      const req = call === undefined ? undefined : open.get(`${e.node}#${call}`);
+      if (!req) continue;
+      open.delete(`${e.node}#${call}`);
+      // As the recorder does: the client learned nothing, so no value.
+      out.push({ process: e.node, type: 'info', f: req.f, value: undefined, time: e.time });
+    }
+  }
+  return out;
+}
+
+/** A checker (trace → verdict) of linearizability for the register calls of `clients`: an invariant for the model checker. */
+export function linearizableCalls(clients: readonly NodeId[]) {
+  return (trace: readonly TraceEvent[]): { ok: true; property: string } | { ok: false; property: string; message: string; events: TraceEvent[] } => {
+    const property = 'linearizable';
+    const r = checkLinearizability(parseHistory(historyFromTrace(trace, clients)), registerModel(null), { shrink: false });
+    if (r.valid !== false) return { ok: true, property };
+    return { ok: false, property, message: r.explanation, events: [] };
+  };
+}

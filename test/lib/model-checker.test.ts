@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { noStaleTokenWrites, type Verdict } from '../../lib/checking/checkers';
 import { checkModel, formatModelCheck, replaySchedule, type ModelScenario } from '../../lib/checking/model-checker';
-import { capstoneModel, capstoneModelSeedRun, leaseModel, leaseSeedRun, seedsToFind } from '../../lib/checking/scenarios';
+import { capstoneModel, capstoneModelSeedRun, leaseModel, leaseSeedRun, quorumModel, seedsToFind } from '../../lib/checking/scenarios';
 import { noSharedTokens } from '../../lib/models/capstone';
 import { ConfigError } from '../../lib/core/config';
 import type { Program } from '../../lib/core/node';
@@ -197,4 +197,23 @@ describe("the capstone's lock service (lesson 11), reduced", () => {
     expect(() => checkModel(broken.scenario, { warmup: -1 })).toThrow(/bounds\.warmup/);
     expect(() => checkModel(broken.scenario, { ties: 'some' as never })).toThrow(/bounds\.ties/);
   });
+});
+
+describe("lesson 12's quorum register, with the linearizability checker as the invariant", () => {
+  test('without read repair, is the new/old inversion found: two lost store requests, a read of 1, then a read of null?', () => {
+    const m = quorumModel({ readRepair: false });
+    const r = checkModel(m.scenario, m.bounds);
+    expect(r.ok).toBe(false);
+    const cx = r.counterexample!;
+    expect(cx.verdict.property).toBe('linearizable');
+    expect(cx.verdict.message).toMatch(/^read by reader over .* returned null, but every order .* leaves the register at 1$/);
+    expect(cx.schedule.filter((c) => c.kind === 'drop')).toHaveLength(2);
+  }, 60_000);
+
+  test('with read repair, is every schedule within the same bounds linearizable?', () => {
+    const m = quorumModel({ readRepair: true });
+    const r = checkModel(m.scenario, m.bounds);
+    expect(r.ok).toBe(true);
+    expect(r.complete).toBe(true);
+  }, 120_000);
 });

@@ -3,6 +3,8 @@ import { ConfigError } from '../../lib/core/config';
 import type { Program } from '../../lib/core/node';
 import {
   checkWorkload,
+  historyFromTrace,
+  linearizableCalls,
   livenessAfter,
   messagesPerOp,
   registers,
@@ -33,6 +35,15 @@ describe('the workload', () => {
     expect(run.history.filter((o) => o.type !== 'invoke')).toHaveLength(invokes);
     expect(run.history.some((o) => o.type === 'info')).toBe(true);
     expect(run.history.every((o) => o.type === 'invoke' || o.f !== 'read' || o.type !== 'ok' || o.value === null || typeof o.value === 'number')).toBe(true);
+  });
+
+  test('does the history read back from the trace equal the recorded one, timeouts and keys included?', () => {
+    const one = runWorkload({ seed: 2, stage: 'crashes' }, registers.quorum());
+    expect(one.history.some((o) => o.type === 'info')).toBe(true);
+    expect(historyFromTrace(one.trace, one.clients)).toEqual(one.history);
+    const two = runWorkload({ seed: 2, stage: 'partitions', keys: 2 }, registers.lww());
+    expect(historyFromTrace(two.trace, two.clients, { kv: true })).toEqual(two.history);
+    expect(linearizableCalls(one.clients)(one.trace).ok).toBe(true);
   });
 
   test('are the stages cumulative: nothing, then only partitions, then crashes, pauses and clock steps too, all over by faultsUntil?', () => {
