@@ -51,6 +51,22 @@ export const BoundsSchema = z
     latency: z.number().min(0).default(1),
     /** Seed of the nodes' `ctx.rng` streams (exploration itself uses no randomness). */
     seed: SeedSchema.default(1),
+    /**
+     * Steps taken first, before the search, always the first enabled event and
+     * no fault: a fault-free warm-up (an election, the first grants) that every
+     * schedule explored then extends. `maxDepth` counts after it. It trades
+     * completeness for reach: schedules that fault during the warm-up are not explored.
+     */
+    warmup: z.number().int().min(0).default(0),
+    /**
+     * Which of the events due at the same time are interleaved, in 'timed' order.
+     * 'all': every order. 'one-node' (partial-order reduction): only the
+     * events of one node (the first by id that has any); the others' wait their
+     * turn. Sound because events on different nodes at the same instant commute:
+     * each changes its own node, and what it sends or sets is due later or on itself.
+     * Also, a message is dropped only when it is due (among the events offered).
+     */
+    ties: z.enum(['all', 'one-node']).default('all'),
   })
   .strict();
 export type Bounds = z.input<typeof BoundsSchema>;
@@ -87,8 +103,10 @@ export type ModelCheckResult = {
   states: number;
   /** Steps taken, counting those into states already seen. */
   transitions: number;
-  /** Deepest level of the search reached. */
+  /** Deepest level of the search reached (after the warm-up). */
   depth: number;
+  /** Steps of the fault-free warm-up every explored schedule starts with (see `Bounds.warmup`). */
+  warmup: number;
   /** Wall time of the search, when a `clock` was given: for the report only, it never steers the search. */
   elapsedMs?: number;
   bounds: ParsedBounds;
@@ -112,9 +130,13 @@ function replay(scenario: ModelScenario, b: ParsedBounds, schedule: readonly Cho
 
 /** Every choice enabled in `w`: its events, then the faults the budget still allows. */
 export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: ParsedBounds): Choice[] {
-  const out = w.events();
+  const reduce = b.ties === 'one-node' && b.order === 'timed';
+  const out = reduce ? oneNode(w, w.events()) : w.events();
   const faulty = w.inFlight().filter(scenario.faultyMessage ?? (() => true));
-  if (w.used.drops < b.maxDrops) for (const m of faulty) out.push({ kind: 'drop', msg: m.id });
+  // Reduced, a message is lost only when it is due: lost earlier, nobody could tell the difference.
+  const due = new Set(out.flatMap((c) => (c.kind === 'deliver' ? [c.msg] : [])));
+  const droppable = reduce ? faulty.filter((m) => due.has(m.id)) : faulty;
+  if (w.used.drops < b.maxDrops) for (const m of droppable) out.push({ kind: 'drop', msg: m.id });
   if (w.used.duplicates < b.maxDuplicates) for (const m of faulty) out.push({ kind: 'duplicate', msg: m.id });
   const crashable = new Set(scenario.crashable ?? w.nodeIds());
   for (const node of w.nodeIds()) {
@@ -123,6 +145,28 @@ export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: Parsed
     if (status === 'paused') out.push({ kind: 'resume', node });
     if (status === 'running' && w.used.pauses < b.maxPauses && crashable.has(node)) out.push({ kind: 'pause', node });
     if (status !== 'crashed' && w.used.crashes < b.maxCrashes && crashable.has(node)) out.push({ kind: 'crash', node });
+  }
+  return out;
+}
+
+/** The events of the first node (by id) that has one: a persistent set when events at one instant commute. */
+function oneNode(w: ModelWorld, events: Choice[]): Choice[] {
+  const nodeOf = (c: Choice): NodeId => (c.kind === 'deliver' ? w.inFlight().find((m) => m.id === c.msg)!.to : (c as { node: NodeId }).node);
+  if (events.length < 2) return events;
+  const nodes = events.map(nodeOf);
+  const first = [...nodes].sort()[0]!;
+  return events.filter((_, i) => nodes[i] === first);
+}
+
+/** The warm-up: `n` steps of the first enabled event, no faults. */
+function warmupOf(scenario: ModelScenario, b: ParsedBounds): Choice[] {
+  const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
+  const out: Choice[] = [];
+  for (let i = 0; i < b.warmup; i++) {
+    const c = (b.ties === 'one-node' && b.order === 'timed' ? oneNode(w, w.events()) : w.events())[0];
+    if (!c) break;
+    w.apply(c);
+    out.push(c);
   }
   return out;
 }
@@ -173,6 +217,7 @@ export function checkModel(scenario: ModelScenario, bounds: Bounds = {}, options
   const fp = (w: ModelWorld): string => hash(w.fingerprint(scenario.stateOf));
   let transitions = 0;
   let depth = 0;
+  const warm = warmupOf(scenario, b);
 
   const result = (ok: boolean, complete: boolean, counterexample?: Counterexample): ModelCheckResult => ({
     ok,
@@ -180,6 +225,7 @@ export function checkModel(scenario: ModelScenario, bounds: Bounds = {}, options
     states: seen.size,
     transitions,
     depth,
+    warmup: warm.length,
     ...(clock && started !== undefined ? { elapsedMs: clock() - started } : {}),
     bounds: b,
     ...(counterexample ? { counterexample } : {}),
@@ -190,16 +236,16 @@ export function checkModel(scenario: ModelScenario, bounds: Bounds = {}, options
   };
 
   const root: SearchNode = { parent: null, choice: null, depth: 0 };
-  const w0 = replay(scenario, b, []);
+  const w0 = replay(scenario, b, warm);
   seen.add(fp(w0));
   const bad0 = firstFailure(w0.trace, scenario.invariants);
-  if (bad0) return found([], bad0);
+  if (bad0) return found(warm, bad0);
 
   const queue: SearchNode[] = [root];
   for (let head = 0; head < queue.length; head++) {
     const n = queue[head]!;
     if (n.depth >= b.maxDepth) continue;
-    const prefix = scheduleOf(n);
+    const prefix = [...warm, ...scheduleOf(n)];
     const choices = enabledChoices(replay(scenario, b, prefix), scenario, b);
     for (const c of choices) {
       const w = replay(scenario, b, prefix);
@@ -250,7 +296,8 @@ export function replaySchedule(scenario: ModelScenario, schedule: readonly Choic
 export function formatModelCheck(r: ModelCheckResult): string {
   const b = r.bounds;
   const faults = `drops ≤ ${b.maxDrops}, duplicates ≤ ${b.maxDuplicates}, crashes ≤ ${b.maxCrashes}, pauses ≤ ${b.maxPauses}`;
-  const size = `${r.states} states, ${r.transitions} transitions, depth ${r.depth} of ${b.maxDepth}${r.elapsedMs === undefined ? '' : `, ${(r.elapsedMs / 1000).toFixed(2)} s`}`;
+  const warm = r.warmup > 0 ? ` after a ${r.warmup}-step warm-up` : '';
+  const size = `${r.states} states, ${r.transitions} transitions, depth ${r.depth} of ${b.maxDepth}${warm}${r.elapsedMs === undefined ? '' : `, ${(r.elapsedMs / 1000).toFixed(2)} s`}`;
   if (r.ok) {
     const scope = r.complete ? 'every state within the bounds explored' : `stopped at ${b.maxStates} states: not every state was explored`;
     return [`✓ no invariant violated (${size})`, `  ${scope}; order '${b.order}', ${faults}`].join('\n');

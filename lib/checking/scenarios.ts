@@ -1,7 +1,6 @@
 // Small model-checking scenarios built from the lessons' own node programs:
-// lesson 07's lease without fencing (and with it), and (not yet within reach:
-// see capstoneModel) the capstone's lock service with its broken token rule.
-// Each is reduced
+// lesson 07's lease without fencing (and with it), and the capstone's lock
+// service with its broken token rule (and the correct one). Each is reduced
 // to a few nodes and short timeouts so that every schedule up to the bug fits
 // in a small scope; and next to each, how many seeds the seeded random runs
 // of the lesson needed to stumble on the same bug.
@@ -9,7 +8,10 @@ import { lockReplica, lockClient, rulesOf, runCapstone, capstoneNemesis, type Va
 import { noSharedTokens } from './capstone-checks';
 import { leaseClient, lockingSystem, lockService, randomPauses } from '../models/lease';
 import { storageNode } from '../models/storage';
+import { linearizableCalls, quorumReplica } from '../models/register';
+import type { Program } from '../core/node';
 import type { Seed } from '../core/random';
+import { createSim } from '../core/sim';
 import type { TraceEvent } from '../core/trace';
 import { noStaleTokenWrites, type Checker } from './checkers';
 import type { Bounds, ModelScenario } from './model-checker';
@@ -47,16 +49,18 @@ export function leaseModel(opts: { fenced: boolean; lease?: number; work?: numbe
  * The capstone, reduced: two replicas (a majority is both), two clients, the
  * fenced storage; heartbeats every 10 ms, a 20 ms lease, an election timeout
  * of one tick and no jitter, so that a leader is elected, grants, and is
- * replaced within a few dozen steps. Events happen in time order; the
- * nondeterminism is in ties and in which replica-to-replica messages are
- * lost (a lost heartbeat is how a follower misses the latest token).
- * Not yet enough: with two drops, every schedule to depth 60 (12,066 states,
- * 16 s) is safe even for the broken rule, because the first write comes
- * only after ~30 steps of election and ticks; the bug needs ~70 and the
- * search does not reach that depth in reasonable time. A warm-up prefix or
- * partial-order reduction is the next step.
+ * replaced within about a hundred steps. Events happen in time order; the
+ * nondeterminism is in ties and in which heartbeats are lost (a lost
+ * heartbeat is how a follower misses the latest token, and two in a row are
+ * how it comes to suspect the leader).
+ * Two things bring the bug within reach: a fault-free warm-up of 40 steps
+ * (the election and the first grant, which no schedule needs to vary) and
+ * ties broken one node at a time (partial-order reduction; see `Bounds.ties`).
+ * Searched from step 0 instead, the same bug takes ~46,000 states.
+ * Clients idle 50 ms between writes, so the first token is the storage's
+ * highest when the new leader hands it out again.
  */
-export function capstoneModel(opts: { variant: Variant; maxDrops?: number; maxDepth?: number }): ModelCase {
+export function capstoneModel(opts: { variant: Variant; maxDrops?: number; maxDepth?: number; warmup?: number; idle?: number }): ModelCase {
   const replicas = ['replica1', 'replica2'];
   // replica1 stands first (a constant timeout each, so no split votes to wait out); replica2 stands only on suspicion.
   const replica = (electionTimeout: number) =>
@@ -64,7 +68,7 @@ export function capstoneModel(opts: { variant: Variant; maxDrops?: number; maxDe
       { peers: replicas, lease: 20, heartbeatInterval: 10, electionTimeout, standJitter: 0, phiThreshold: 1, phiMinStdDev: 1 },
       rulesOf(opts.variant),
     );
-  const client = (startAt: number) => lockClient({ replicas, startAt, work: 0, timeout: 20, retry: 10, idle: 10 });
+  const client = (startAt: number) => lockClient({ replicas, startAt, work: 0, timeout: 20, retry: 10, idle: opts.idle ?? 50 });
   return {
     scenario: {
       nodes: [
@@ -78,7 +82,14 @@ export function capstoneModel(opts: { variant: Variant; maxDrops?: number; maxDe
       // Only the leader's heartbeats are lost: that is how a follower misses the latest token.
       faultyMessage: (m) => (m.body as { type?: unknown } | null)?.type === 'heartbeat',
     },
-    bounds: { order: 'timed', latency: 1, maxDrops: opts.maxDrops ?? 2, maxDepth: opts.maxDepth ?? 60 },
+    bounds: {
+      order: 'timed',
+      latency: 1,
+      maxDrops: opts.maxDrops ?? 2,
+      maxDepth: opts.maxDepth ?? 60,
+      warmup: opts.warmup ?? 40,
+      ties: 'one-node',
+    },
   };
 }
 
@@ -109,4 +120,55 @@ export function leaseSeedRun(opts: { fenced: boolean; until?: number; pause?: nu
 /** The capstone's seeded runs under its nemesis (lesson 11). */
 export function capstoneSeedRun(variant: Variant, until = 3500) {
   return (seed: number): TraceEvent[] => [...runCapstone({ seed, variant }, capstoneNemesis(seed), until).sim.trace];
+}
+
+/**
+ * The model checker's reduced capstone (`capstoneModel`), run in the
+ * simulator instead: the same programs, 1 ms links, and the link from
+ * replica1 to replica2 (the heartbeats) losing each message with
+ * probability `loss`. What random testing does with the same system and the
+ * same fault.
+ */
+export function capstoneModelSeedRun(variant: Variant, opts: { loss?: number; until?: number } = {}) {
+  return (seed: number): TraceEvent[] => {
+    const m = capstoneModel({ variant });
+    const sim = createSim({
+      seed,
+      network: { latency: 1, links: [{ from: 'replica1', to: 'replica2', loss: opts.loss ?? 0.1 }] },
+    });
+    for (const n of m.scenario.nodes) sim.addNode(n.id, n.program);
+    sim.run({ until: opts.until ?? 300 });
+    return [...sim.trace];
+  };
+}
+
+/**
+ * Lesson 12's quorum register (ABD), reduced: three replicas, a writer that
+ * writes 1 through replica1, and a reader that reads through replica1 and
+ * then through replica3. Time order, 1 ms links; up to two of the store
+ * phase's requests ('put') lost. Without read repair, a read can return the value of a write
+ * still in progress and the next read the older one (a new/old inversion);
+ * with it, never. The invariant is the linearizability checker itself, on the
+ * history read back from the trace.
+ */
+export function quorumModel(opts: { readRepair: boolean; maxDrops?: number; maxDepth?: number }): ModelCase {
+  const replicas = ['replica1', 'replica2', 'replica3'];
+  const writer: Program = (ctx) => ctx.call('replica1', { f: 'write', key: 'x', value: 1 }, { timeout: 100 }, () => {});
+  const reader: Program = (ctx) => {
+    const read = (to: string, then: () => void): void => ctx.call(to, { f: 'read', key: 'x' }, { timeout: 100 }, then);
+    ctx.setTimer(5, () => read('replica1', () => read('replica3', () => {})), 'start');
+  };
+  return {
+    scenario: {
+      nodes: [
+        ...replicas.map((id) => ({ id, program: quorumReplica({ peers: replicas, readRepair: opts.readRepair }) })),
+        { id: 'writer', program: writer },
+        { id: 'reader', program: reader },
+      ],
+      invariants: [linearizableCalls(['writer', 'reader'])],
+      // Only the store phase's requests are lost: that is where a write can be left half done.
+      faultyMessage: (m) => (m.body as { body?: { q?: unknown } } | null)?.body?.q === 'put',
+    },
+    bounds: { order: 'timed', latency: 1, maxDrops: opts.maxDrops ?? 2, maxDepth: opts.maxDepth ?? 40, ties: 'one-node' },
+  };
 }

@@ -92,20 +92,23 @@ export function historyChart(ops: readonly Operation[], opts: HistoryChartOption
     line(HISTORY_TRACES.culprit, groups.culprit, COLORS.bad),
     {
       type: 'scatter',
-      mode: 'text',
+      mode: 'text+markers',
       name: HISTORY_TRACES.labels,
       x: labels.x,
       y: labels.y,
       text: labels.text,
       textposition: 'top center',
       textfont: { size: 11, color: labels.color },
+      // Text sits above its marker: an invisible one this size lifts it clear of the 10 px bar.
+      marker: { size: 16, opacity: 0 },
       hoverinfo: 'skip',
       showlegend: false,
     },
   ];
   const layout: Partial<Plotly.Layout> = {
     xaxis: { title: { text: 'time' }, range: [t0 - (t1 - t0) * 0.03, end] },
-    yaxis: { type: 'category', categoryorder: 'array', categoryarray: [...lanes].reverse(), autorange: true },
+    // Room above the top lane for its labels.
+    yaxis: { type: 'category', categoryorder: 'array', categoryarray: [...lanes].reverse(), range: [-0.5, lanes.length - 0.4] },
     height: opts.height ?? Math.max(220, 90 + 60 * lanes.length),
     showlegend: true,
   };
