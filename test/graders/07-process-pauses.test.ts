@@ -206,3 +206,87 @@ describe('the system', () => {
     }
   });
 });
+
+// Understanding, not transcription: scenarios the exercise text does not spell out.
+describe('why fencing works', () => {
+  test('is a write delayed in the network past its lease rejected, even after a lock restart and a storage restart? (seed=1)', { meta: { points: 2 } }, () => {
+    // No pause here: 'a' writes while its lease is valid, but the network holds the write for 300 ms.
+    // Checking the lease before writing cannot help; only the storage, seeing a newer token, can.
+    const sim = fixedSim();
+    const a: unknown[] = [];
+    const b: unknown[] = [];
+    sim.addNode('lock', tokenLockService({ lease: 100 }));
+    sim.addNode('storage', fencedStorage());
+    sim.addNode('a', scripted([[0, 'lock', { op: 'acquire' }], [5, 'storage', write(1, 'a with token 1')]], a));
+    sim.addNode('b', scripted([
+      [150, 'lock', { op: 'acquire' }],
+      [160, 'storage', write(2, 'b with token 2')],
+      [180, 'storage', write(2, 'b with token 2, retried')],
+      [400, 'storage', { op: 'read', key: 'file' }],
+    ], b));
+    sim.nemesis([
+      { at: 3, fault: 'link', from: 'a', to: 'storage', set: { latency: 300 } },
+      { at: 50, fault: 'crash', node: 'lock' },
+      { at: 60, fault: 'restart', node: 'lock' },
+      { at: 200, fault: 'crash', node: 'storage' },
+      { at: 210, fault: 'restart', node: 'storage' },
+    ]);
+    sim.run({ until: 600 });
+    const how =
+      "lease 100 ms, 1 ms network (seed 1): 'a' gets the lock at t=1 and writes with token 1 at t=5, but the link a→storage is slowed to 300 ms at t=3, " +
+      "so the write arrives at t=305; the lock crashes at t=50 and restarts at t=60; 'b' acquires at t=150, writes with its token at t=160 and " +
+      "retries the same write at t=180 (as if the first reply were lost); the storage crashes at t=200 and restarts at t=210; 'b' reads at t=400. " +
+      "Replay: the grader's 'why fencing works' test, createSim({ seed: 1, network: { latency: 1 } })";
+    expect(b[0], `${how}: b should get token 2. A restarted lock service that handed out token 1 again would give b and a equal tokens, and the storage could no longer tell the old holder from the new one`).toEqual({
+      granted: true,
+      token: 2,
+      lease: 100,
+    });
+    const accepted = acceptedWrites(sim.trace).map((w) => w.value);
+    expect(accepted, `${how}: b's writes (equal tokens from the same holder) must be accepted, and a's late token-1 write rejected: it arrived after token 2 was accepted, and after a storage restart that must not forget token 2`).toEqual([
+      'b with token 2',
+      'b with token 2, retried',
+    ]);
+    expect(b[3], `${how}: the read should see b's retried write`).toEqual({ ok: true, key: 'file', value: 'b with token 2, retried', token: 2 });
+  });
+
+  test('does every read see the write of the newest lease, while old writes arrive late, twice and out of order? (seeds 1-8)', { meta: { points: 2 } }, () => {
+    // A read must return the latest accepted write among those with the highest token so far:
+    // rejecting stale writes is not enough if they (or their duplicates) still change the data.
+    let rejected = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const until = 2000;
+      const network = { latency: { kind: 'lognormal', median: 3, sigma: 0.9 }, duplicate: 0.1, reorder: 0.2, reorderDelay: { kind: 'uniform', min: 20, max: 150 } };
+      const s = system(seed, { lease: 60, clients: 3, rounds: 1000, network });
+      const reads: unknown[] = [];
+      s.sim.addNode('auditor', scripted(Array.from({ length: 19 }, (_, i): [number, string, unknown] => [100 * (i + 1), 'storage', { op: 'read', key: 'file' }]), reads));
+      s.sim.nemesis([...randomCrashes(seed, 'lock', until - 200), ...randomCrashes(seed, 'storage', until - 200)]);
+      s.sim.run({ until });
+      const how =
+        `seed ${seed}: 3 lease clients, lease 60 ms, log-normal latency (median 3 ms, σ 0.9), 10% of messages duplicated, 20% held back 20-150 ms, ` +
+        `random crashes of lock and storage; an 'auditor' reads 'file' every 100 ms; ${until} ms. ` +
+        `Replay: lockingSystem({ seed: ${seed}, lease: 60, clients: 3, client: { rounds: 1000 }, network: ${JSON.stringify(network)} }, ` +
+        `{ lockService: tokenLockService({ lease: 60 }), storage: fencedStorage() }) with the grader's randomCrashes(${seed}, 'lock' | 'storage', ${until - 200})`;
+      const writes = acceptedWrites(s.sim.trace);
+      expect(writes.length, `${how}: expected some writes to be accepted at all`).toBeGreaterThan(5);
+      const holder = new Map<number, string>();
+      for (const w of writes) {
+        const first = holder.get(w.token ?? -1);
+        expect(first === undefined || first === w.client, `${how}: token ${w.token} was accepted from both ${first} and ${w.client}: a token must name one lease, so it must be granted once`).toBe(true);
+        holder.set(w.token ?? -1, w.client);
+      }
+      const index = new Map(s.sim.trace.map((e, i) => [e, i]));
+      for (const [i, e] of s.sim.trace.entries()) {
+        if (e.type === 'send' && e.from === 'storage' && e.to === 'auditor' && !e.copy) {
+          const got = (e.body as { body?: { value?: unknown; token?: unknown } }).body;
+          let best: (typeof writes)[number] | undefined;
+          for (const w of writes) if (index.get(w.ack)! < i && (!best || (w.token ?? 0) >= (best.token ?? 0))) best = w;
+          const want = best ? { value: best.value, token: best.token } : { value: null, token: null };
+          expect({ value: got?.value, token: got?.token }, `${how}: the read answered at t=${e.time.toFixed(1)} should return the newest lease's latest write`).toEqual(want);
+        }
+        if (e.type === 'send' && e.from === 'storage' && !e.copy && (e.body as { body?: { reason?: unknown } }).body?.reason === 'stale token') rejected++;
+      }
+    }
+    expect(rejected, 'seeds 1-8: the network should have delivered some stale writes late, and the storage should have rejected them').toBeGreaterThan(0);
+  });
+});
