@@ -9,7 +9,7 @@
 //   --out <file>                   also write a Gradescope results.json
 //   --junit <file>                 also write JUnit XML (GitLab, Jenkins): see grading/junit.ts
 //   --classroom <file>             also write GitHub Classroom reporter results: see grading/classroom.ts
-//   --timeout <seconds>            wall-clock limit per exercise (default: 60)
+//   --timeout <seconds>            wall-clock limit per exercise (default: 90)
 //   --jobs <n>                     exercises graded at once (default: one per core, at most 4)
 //
 // Exit status is 0 whatever the score; non-zero only when grading could not

@@ -26,7 +26,7 @@ export const GRADERS_CONFIG = path.join(ROOT, 'vitest.graders.config.ts');
 export const DEFAULT_GRADERS_DIR = path.join(ROOT, 'test', 'graders');
 /** Hidden tests of exercise <id>: <graders dir>/hidden/<id>.test.ts (not in the student release). */
 export const HIDDEN_DIR = 'hidden';
-export const DEFAULT_TIMEOUT_SEC = 60;
+export const DEFAULT_TIMEOUT_SEC = 90;
 
 /** Grading could not run at all (bad option, no graders, vitest missing...): exit non-zero. */
 export class GradingSetupError extends Error {}
