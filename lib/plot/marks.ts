@@ -75,3 +75,65 @@ export function withMarks(fig: Figure, bands: readonly Band[], marks: readonly M
   ];
   return { ...fig, layout: { ...layout, shapes, annotations } };
 }
+
+/** The zoomed region of an inset (data units of the main axes) and where the inset sits (paper units). */
+export type Inset = {
+  x: [number, number];
+  y: [number, number];
+  /** Paper coordinates of the inset; default the upper right quarter. */
+  at?: { x: [number, number]; y: [number, number] };
+  title?: string;
+};
+
+const inside = (v: number, [a, b]: [number, number]) => v >= a && v <= b;
+
+/**
+ * `fig` with an inset that zooms into `box`: the traces drawn again on axes x2/y2, a frame around
+ * the zoomed region on the main chart, and point labels (text) moved from the main chart into the
+ * inset for the points inside it, so crowded labels are readable where they crowd.
+ */
+export function withInset(fig: Figure, box: Inset): Figure {
+  const at = box.at ?? { x: [0.55, 0.98], y: [0.5, 0.97] };
+  const main = fig.data.map((d) => {
+    const t = d as { x?: number[]; y?: number[]; text?: string[] };
+    if (!Array.isArray(t.text) || !t.x || !t.y) return d;
+    const text = t.text.map((s, i) => (inside(t.x![i], box.x) && inside(t.y![i], box.y) ? '' : s));
+    return { ...d, text } as Plotly.Data;
+  });
+  const zoomed = fig.data.map((d) => ({ ...d, xaxis: 'x2', yaxis: 'y2', showlegend: false }) as Plotly.Data);
+  const layout = fig.layout ?? {};
+  const frame: Partial<Plotly.Shape> = {
+    type: 'rect',
+    xref: 'x',
+    yref: 'y',
+    x0: box.x[0],
+    x1: box.x[1],
+    y0: box.y[0],
+    y1: box.y[1],
+    line: { color: COLORS.muted, width: 1, dash: 'dot' },
+  };
+  return {
+    ...fig,
+    data: [...main, ...zoomed],
+    layout: {
+      ...layout,
+      xaxis2: { domain: at.x, anchor: 'y2', range: box.x, linecolor: COLORS.muted, mirror: true, showgrid: false },
+      yaxis2: { domain: at.y, anchor: 'x2', range: box.y, linecolor: COLORS.muted, mirror: true, showgrid: false },
+      shapes: [...(layout.shapes ?? []), frame],
+      annotations: [
+        ...(layout.annotations ?? []),
+        {
+          text: box.title ?? 'zoomed in (dotted box)',
+          xref: 'paper',
+          yref: 'paper',
+          x: at.x[0],
+          y: at.y[1],
+          xanchor: 'left',
+          yanchor: 'bottom',
+          showarrow: false,
+          font: { size: 12, color: COLORS.muted },
+        },
+      ],
+    },
+  };
+}

@@ -17,6 +17,8 @@ export type SpaceTimeOptions = {
   height?: number;
   /** Draw timer firings as small markers (default true). */
   timers?: boolean;
+  /** Draw link changes (latency or loss set during the run) as markers (default true). */
+  links?: boolean;
   /** Max characters of a message body shown in hover text (default 80). */
   bodyChars?: number;
   /**
@@ -483,7 +485,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
   if (notes.x.length) {
     data.push(markerTrace(SPACETIME_TRACES.notes, notes, { size: 10, symbol: 'star', line: { width: 0.5, color: '#FFFFFF' } }));
   }
-  if (links.x.length) data.push(markerTrace(SPACETIME_TRACES.links, links, { size: 9, symbol: 'hourglass' }));
+  if ((opts.links ?? true) && links.x.length) data.push(markerTrace(SPACETIME_TRACES.links, links, { size: 9, symbol: 'hourglass' }));
 
   // An always-present, invisible trace so the lane axis exists even for an
   // empty trace and Plotly keeps the category range stable.

@@ -14,6 +14,7 @@ import {
   STEP_TRACES,
   stepTimes,
   verdictGrid,
+  withInset,
   withMarks,
   type Figure,
 } from '../../lib/plot';
@@ -188,5 +189,19 @@ describe('marks, colours, timelines, grids and panels', () => {
     expect(l.yaxis.domain[0]).toBeGreaterThan(l.yaxis2.domain[1]);
     expect(l.yaxis.range).toEqual(l.yaxis2.range);
     expect((fig.data[1] as Any).line.dash).toBe('dot');
+  });
+});
+
+describe('withInset', () => {
+  it('does the inset redraw every trace on x2/y2 and move labels of points inside the box there?', () => {
+    const fig: Figure = {
+      data: [{ type: 'scatter', name: 's', x: [100, 150, 900], y: [120, 100, 0], text: ['a', 'b', 'c'] }],
+    };
+    const out = withInset(fig, { x: [90, 160], y: [90, 130] });
+    const [main, zoom] = out.data as Any[];
+    expect(main.text).toEqual(['', '', 'c']);
+    expect(zoom).toMatchObject({ xaxis: 'x2', yaxis: 'y2', showlegend: false, text: ['a', 'b', 'c'] });
+    expect((out.layout as Any).xaxis2.range).toEqual([90, 160]);
+    expect(out.layout!.shapes![0]).toMatchObject({ x0: 90, x1: 160, y0: 90, y1: 130, xref: 'x' });
   });
 });
