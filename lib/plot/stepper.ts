@@ -95,13 +95,17 @@ export function withSteps(
   const n = nodes.length;
   const cursorAt = (t: number): Plotly.Data => ({ x: [t, t], y: [-0.5, n - 0.5] });
   const stateAt = (past: readonly TraceEvent[], t: number): Plotly.Data => {
+    // What happened at this step, two lines at most, so the column stays narrow.
     const now = past.filter((e) => e.time === t && STEP_KINDS.has(e.type)).map(describe);
-    const head = now.length > 3 ? `${now.slice(0, 3).join('; ')}; +${now.length - 3} more` : now.join('; ');
+    const cut = (s: string) => (s.length > 34 ? `${s.slice(0, 33)}…` : s);
+    const lines = now.slice(0, 2).map(cut);
+    if (now.length > 2) lines[1] = `${cut(now[1])} (+${now.length - 2} more)`;
+    const head = lines.map(esc).join('<br>');
     return {
       x: [0, ...nodes.map(() => 0)],
       y: [-0.5, ...nodes.map((_, i) => i)],
       text: [
-        `<b>t = ${Number(t.toFixed(3))} ms</b><br><span style="font-size:11px">${esc(head)}</span>`,
+        `<b>t = ${Number(t.toFixed(3))} ms</b><br><span style="font-size:11px">${head}</span>`,
         ...nodes.map((node) => `<b>${esc(node)}</b>: ${esc(opts.state(node, past))}`),
       ],
     } as Plotly.Data;
@@ -159,8 +163,8 @@ export function withSteps(
       sliders: [
         {
           active: 0,
-          x: 0.12,
-          len: 0.88,
+          x: 0.16,
+          len: 0.84,
           y: 0,
           yanchor: 'top',
           pad: { t: 60 },
