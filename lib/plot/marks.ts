@@ -2,7 +2,7 @@
 // a partition) and vertical lines at moments (a crash). Pure: each returns a
 // new Figure and leaves the one passed in alone.
 import type * as Plotly from 'plotly.js';
-import { COLORS, type Figure } from './figure';
+import { COLORS, type Figure, PALETTE } from './figure';
 
 /** A shaded stretch of the x axis, labelled at the top. */
 export type Band = { from: number; to: number; label?: string; color?: string };
@@ -94,13 +94,19 @@ const inside = (v: number, [a, b]: [number, number]) => v >= a && v <= b;
  */
 export function withInset(fig: Figure, box: Inset): Figure {
   const at = box.at ?? { x: [0.55, 0.98], y: [0.5, 0.97] };
-  const main = fig.data.map((d) => {
+  // Explicit colours first: the copies would otherwise take the next colours of the colorway.
+  const colored = fig.data.map((d, k) => {
+    const t = d as { line?: { color?: string }; marker?: { color?: unknown } };
+    const c = t.line?.color ?? (typeof t.marker?.color === 'string' ? t.marker.color : PALETTE[k % PALETTE.length]);
+    return { ...d, line: { ...t.line, color: c }, marker: { color: c, ...t.marker } } as Plotly.Data;
+  });
+  const main = colored.map((d) => {
     const t = d as { x?: number[]; y?: number[]; text?: string[] };
     if (!Array.isArray(t.text) || !t.x || !t.y) return d;
     const text = t.text.map((s, i) => (inside(t.x![i], box.x) && inside(t.y![i], box.y) ? '' : s));
     return { ...d, text } as Plotly.Data;
   });
-  const zoomed = fig.data.map((d) => ({ ...d, xaxis: 'x2', yaxis: 'y2', showlegend: false }) as Plotly.Data);
+  const zoomed = colored.map((d) => ({ ...d, xaxis: 'x2', yaxis: 'y2', showlegend: false }) as Plotly.Data);
   const layout = fig.layout ?? {};
   const frame: Partial<Plotly.Shape> = {
     type: 'rect',

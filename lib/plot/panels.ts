@@ -2,7 +2,7 @@
 // shared x axis, so each panel holds a couple of traces instead of one chart
 // holding them all.
 import type * as Plotly from 'plotly.js';
-import { type Figure, PALETTE } from './figure';
+import { COLORS, type Figure, PALETTE } from './figure';
 import type { Series } from './charts';
 
 /** How one series of a panel is drawn: points joined by a thin line, or a line alone (dotted if `dash`). */
@@ -20,6 +20,9 @@ export type PanelOptions = {
 };
 
 const GAP = 0.06;
+
+/** Every panel's axes look like the default ones (the defaults style only the first pair); 0 is a grey line. */
+const AXIS = { gridcolor: COLORS.grid, zeroline: true, zerolinecolor: '#9CA3AF', linecolor: '#9CA3AF', automargin: true };
 
 /** Panels top to bottom, panel i on axes x/y(i+1), sharing the bottom x axis. */
 export function smallMultiples(panels: readonly Panel[], opts: PanelOptions = {}): Figure {
@@ -55,12 +58,15 @@ export function smallMultiples(panels: readonly Panel[], opts: PanelOptions = {}
       } as Plotly.Data);
     }
     layout[`xaxis${k}`] = {
+      ...AXIS,
+      zeroline: false,
       anchor: `y${k}`,
       ...(i > 0 ? { matches: 'x' } : {}),
       showticklabels: i === n - 1,
       ...(i === n - 1 && opts.xTitle ? { title: { text: opts.xTitle } } : {}),
     };
     layout[`yaxis${k}`] = {
+      ...AXIS,
       domain: [Math.max(0, top - h), top],
       ...(opts.sharedY ?? true ? { range: [range[0] - pad, range[1] + pad] } : {}),
       ...(opts.yTitle ? { title: { text: opts.yTitle, font: { size: 11 } } } : {}),

@@ -202,6 +202,9 @@ describe('withInset', () => {
     expect(main.text).toEqual(['', '', 'c']);
     expect(zoom).toMatchObject({ xaxis: 'x2', yaxis: 'y2', showlegend: false, text: ['a', 'b', 'c'] });
     expect((out.layout as Any).xaxis2.range).toEqual([90, 160]);
+    // The copy keeps the colour of the original, not the next one of the colorway.
+    expect(zoom.line.color).toBe(main.line.color);
+    expect(main.line.color).toBe('#0072B2');
     expect(out.layout!.shapes![0]).toMatchObject({ x0: 90, x1: 160, y0: 90, y1: 130, xref: 'x' });
   });
 });
