@@ -22,7 +22,7 @@ export type SpaceTimeOptions = {
   /** Max characters of a message body shown in hover text (default 80). */
   bodyChars?: number;
   /**
-   * A short label drawn at the middle of each message's arrow (e.g. its sequence number, so prose
+   * A short label drawn beside each message's arrow, near the sender (e.g. its sequence number, so prose
    * can say "#3"); undefined leaves that message unlabelled.
    */
   label?: (m: MessageInfo) => string | undefined;
@@ -54,6 +54,8 @@ export const SPACETIME_TRACES = {
 
 /** The fraction of the way to its destination at which a dropped message's line ends. */
 const DROP_REACH = 0.45;
+/** How far along its (visible) arrow a message's label sits. */
+const LABEL_AT = 0.25;
 
 function fmt(t: number): string {
   return `${Number(t.toFixed(3))} ms`;
@@ -281,8 +283,10 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
     if (text === undefined) return;
     const seg = clipSegment(x0, y0, x1, y1, xa, xb);
     if (!seg) return;
-    labels.x.push((seg.x0 + seg.x1) / 2);
-    labels.y.push((seg.y0 + seg.y1) / 2);
+    // A quarter of the way from the sender, left of the arrow: arrows that cross each other (a
+    // reordered message) cross further along, so their labels stay apart.
+    labels.x.push(seg.x0 + (seg.x1 - seg.x0) * LABEL_AT);
+    labels.y.push(seg.y0 + (seg.y1 - seg.y0) * LABEL_AT);
     labels.text.push(esc(text));
     labels.color.push(c(info.from));
   };
@@ -413,7 +417,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
       x: labels.x,
       y: labels.y,
       text: labels.text,
-      textposition: 'top center',
+      textposition: 'middle left',
       textfont: { size: 12, color: labels.color },
     });
   }

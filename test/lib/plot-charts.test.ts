@@ -34,12 +34,12 @@ const trace: TraceEvent[] = [
 ];
 
 describe('spaceTimeDiagram labels, dots and clipping', () => {
-  it('does a label sit at the middle of each arrow, with the text the caller chose?', () => {
+  it('does a label sit a quarter along each arrow, with the text the caller chose?', () => {
     const fig = spaceTimeDiagram(trace, { label: (m) => `#${(m.body as { seq: number }).seq}` });
     const labels = byName(fig, SPACETIME_TRACES.labels)!;
     expect(labels.text).toEqual(['#1', '#2']);
-    expect(labels.x).toEqual([2, 20]);
-    expect(labels.y).toEqual([0.5, 0.5]);
+    expect(labels.x).toEqual([1, 15]);
+    expect(labels.y).toEqual([0.25, 0.25]);
   });
 
   it('does a diagram without a label function have no label trace?', () => {
