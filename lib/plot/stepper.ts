@@ -142,10 +142,11 @@ export function withSteps(
       hoverinfo: 'skip',
       xaxis: 'x2',
       yaxis: 'y',
-      textposition: 'middle right',
+      // The header (point 0, at the top edge) grows upwards into the margin; lane states sit on their lanes.
+      textposition: ['top right', ...nodes.map(() => 'middle right')],
       textfont: { size: 13, color: COLORS.ink },
       cliponaxis: false,
-    } as Plotly.Data,
+    } as unknown as Plotly.Data, // textposition per point: Plotly accepts arrays, its types do not
   ];
   const still = { frame: { duration: 0, redraw: true }, transition: { duration: 0 }, mode: 'immediate' };
   const layout = fig.layout ?? {};
