@@ -418,7 +418,8 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
       y: labels.y,
       text: labels.text,
       textposition: 'middle left',
-      textfont: { size: 12, color: labels.color },
+      // A halo in the background colour keeps a label legible where an arrow runs under it.
+      textfont: { size: 12, color: labels.color, shadow: 'auto' } as Plotly.ScatterData['textfont'],
     });
   }
   if (drops.x.length) {
