@@ -29,7 +29,12 @@ import { type Figure, figureTitle, resolveFigure } from './figure';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 
-export type PlotlyJson = { data: Plotly.Data[]; layout: Partial<Plotly.Layout>; config: Partial<Plotly.Config> };
+export type PlotlyJson = {
+  data: Plotly.Data[];
+  layout: Partial<Plotly.Layout>;
+  config: Partial<Plotly.Config>;
+  frames?: Array<Partial<Plotly.Frame>>;
+};
 
 export type MimeBundle = {
   'text/html': string;
@@ -152,7 +157,8 @@ function drawScript(id: string, json: string): string {
     el.setAttribute("data-drawn", "1");
     var fb = el.querySelector(".faultline-plot-fallback");
     if (fb) fb.parentNode.removeChild(fb);
-    P.newPlot(el, fig.data, fig.layout, fig.config);
+    // The object form carries frames too (sliders and play buttons of stepped charts).
+    P.newPlot(el, { data: fig.data, layout: fig.layout, config: fig.config, frames: fig.frames || [] });
     return true;
   }
   function tick() {

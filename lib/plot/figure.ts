@@ -7,7 +7,12 @@ export type Figure = {
   data: Plotly.Data[];
   layout?: Partial<Plotly.Layout>;
   config?: Partial<Plotly.Config>;
+  /** Animation frames (for sliders and play buttons); drawn offline by `show`, like the rest. */
+  frames?: Array<Partial<Plotly.Frame>>;
 };
+
+/** A figure with the course defaults applied, as stored in a notebook output. */
+export type ResolvedFigure = Required<Omit<Figure, 'frames'>> & Pick<Figure, 'frames'>;
 
 /**
  * The course palette (Okabe-Ito, readable for the common kinds of colour
@@ -118,12 +123,13 @@ function normalizeTitles(layout: Record<string, unknown>): Record<string, unknow
  * The figure as it will be drawn: DEFAULT_LAYOUT and DEFAULT_CONFIG under the
  * figure's own, string titles normalised. Pure; never mutates `fig`.
  */
-export function resolveFigure(fig: Figure): Required<Figure> {
+export function resolveFigure(fig: Figure): ResolvedFigure {
   const layout = normalizeTitles(mergeDeep<Record<string, unknown>>({ ...DEFAULT_LAYOUT }, fig.layout ?? {}));
   return {
     data: fig.data,
     layout: layout as Partial<Plotly.Layout>,
     config: { ...DEFAULT_CONFIG, ...(fig.config ?? {}) },
+    ...(fig.frames?.length ? { frames: fig.frames } : {}),
   };
 }
 

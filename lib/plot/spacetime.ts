@@ -4,6 +4,7 @@
 import type * as Plotly from 'plotly.js';
 import type { NodeId, TraceEvent } from '../core/trace';
 import { COLORS, type Figure, nodeColor } from './figure';
+import { type StepOptions, withSteps } from './stepper';
 
 export type SpaceTimeOptions = {
   /** Lane order, top to bottom. Default: order of first appearance in the trace. Nodes not listed are appended. */
@@ -16,9 +17,23 @@ export type SpaceTimeOptions = {
   height?: number;
   /** Draw timer firings as small markers (default true). */
   timers?: boolean;
+  /** Draw link changes (latency or loss set during the run) as markers (default true). */
+  links?: boolean;
   /** Max characters of a message body shown in hover text (default 80). */
   bodyChars?: number;
+  /**
+   * A short label drawn beside each message's arrow, near the sender (e.g. its sequence number, so prose
+   * can say "#3"); undefined leaves that message unlabelled.
+   */
+  label?: (m: MessageInfo) => string | undefined;
+  /** Draw a dot at each send and delivery (default true); false keeps only arrows, still hoverable. */
+  dots?: boolean;
+  /** Add a slider and a play button over the events, with each node's state at every step. */
+  steps?: StepOptions;
 };
+
+/** What `label` sees of a message. */
+export type MessageInfo = { msg: number; from: NodeId; to: NodeId; body: unknown; sentAt: number };
 
 type Msg = Extract<TraceEvent, { type: 'deliver' | 'drop' }>;
 
@@ -31,6 +46,7 @@ export const SPACETIME_TRACES = {
   crashes: 'crash',
   restarts: 'restart',
   notes: 'note',
+  labels: 'message label',
   timers: 'timer',
   links: 'link change',
   clocks: 'clock change',
@@ -38,6 +54,8 @@ export const SPACETIME_TRACES = {
 
 /** The fraction of the way to its destination at which a dropped message's line ends. */
 const DROP_REACH = 0.45;
+/** How far along its (visible) arrow a message's label sits. */
+const LABEL_AT = 0.25;
 
 function fmt(t: number): string {
   return `${Number(t.toFixed(3))} ms`;
@@ -96,6 +114,20 @@ export function traceNodes(trace: readonly TraceEvent[], first: readonly NodeId[
   return out;
 }
 
+/**
+ * The part of the segment (x0, y0) → (x1, y1) inside lo <= x <= hi, so arrows of messages that
+ * cross the edge of a zoomed window stop at the edge instead of running over the margins.
+ */
+export function clipSegment(
+  x0: number, y0: number, x1: number, y1: number, lo: number, hi: number,
+): { x0: number; y0: number; x1: number; y1: number; headIn: boolean } | undefined {
+  const a = Math.max(x0, lo);
+  const b = Math.min(x1, hi);
+  if (b < a) return undefined;
+  const at = (x: number) => (x1 === x0 ? y0 : y0 + ((y1 - y0) * (x - x0)) / (x1 - x0));
+  return { x0: a, y0: at(a), x1: b, y1: at(b), headIn: x1 <= hi };
+}
+
 type Points = { x: number[]; y: number[]; text: string[]; color: string[] };
 const points = (): Points => ({ x: [], y: [], text: [], color: [] });
 
@@ -105,6 +137,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
   const within = (t: number) => t >= lo && t <= hi;
   const bodyChars = opts.bodyChars ?? 80;
   const showTimers = opts.timers ?? true;
+  const showDots = opts.dots ?? true;
 
   const nodes = traceNodes(trace, opts.nodes ?? []);
   const lane = new Map<NodeId, number>(nodes.map((n, i) => [n, i]));
@@ -244,6 +277,19 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
   const dropLines: { x: Array<number | null>; y: Array<number | null> } = { x: [], y: [] };
   const flight = points();
   const flightLines: { x: Array<number | null>; y: Array<number | null> } = { x: [], y: [] };
+  const labels = points();
+  const labelAt = (info: MessageInfo, x0: number, y0: number, x1: number, y1: number) => {
+    const text = opts.label?.(info);
+    if (text === undefined) return;
+    const seg = clipSegment(x0, y0, x1, y1, xa, xb);
+    if (!seg) return;
+    // A quarter of the way from the sender, left of the arrow: arrows that cross each other (a
+    // reordered message) cross further along, so their labels stay apart.
+    labels.x.push(seg.x0 + (seg.x1 - seg.x0) * LABEL_AT);
+    labels.y.push(seg.y0 + (seg.y1 - seg.y0) * LABEL_AT);
+    labels.text.push(esc(text));
+    labels.color.push(c(info.from));
+  };
   const ended = new Set<number>();
   for (const e of trace) {
     if (e.type !== 'deliver' && e.type !== 'drop') continue;
@@ -253,7 +299,9 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
     const ys = y(m.from);
     const yd = y(m.to);
     const head = `<b>#${m.msg}</b> ${esc(m.from)} → ${esc(m.to)}<br>body: ${bodyText(m.body, bodyChars)}`;
+    const info: MessageInfo = { msg: m.msg, from: m.from, to: m.to, body: m.body, sentAt: m.sentAt };
     if (m.type === 'deliver') {
+      labelAt(info, m.sentAt, ys, m.time, yd);
       const text = `${head}<br>sent ${fmt(m.sentAt)}, delivered ${fmt(m.time)} (took ${fmt(m.time - m.sentAt)})`;
       sends.x.push(m.sentAt);
       sends.y.push(ys);
@@ -263,18 +311,20 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
       delivers.y.push(yd);
       delivers.text.push(text);
       delivers.color.push(c(m.from));
+      const seg = clipSegment(m.sentAt, ys, m.time, yd, xa, xb);
+      if (!seg) continue;
       annotations.push({
         xref: 'x',
         yref: 'y',
         axref: 'x',
         ayref: 'y',
-        x: m.time,
-        y: yd,
-        ax: m.sentAt,
-        ay: ys,
+        x: seg.x1,
+        y: seg.y1,
+        ax: seg.x0,
+        ay: seg.y0,
         text: '',
         showarrow: true,
-        arrowhead: 2,
+        arrowhead: seg.headIn ? 2 : 0,
         arrowsize: 1.3,
         arrowwidth: 1.6,
         arrowcolor: c(m.from),
@@ -283,6 +333,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
       });
     } else {
       const yEnd = ys === yd ? ys : ys + (yd - ys) * DROP_REACH;
+      labelAt(info, m.sentAt, ys, m.time, yEnd);
       const text = `${head}<br>sent ${fmt(m.sentAt)}, <b>dropped</b> ${fmt(m.time)} (${m.reason})`;
       sends.x.push(m.sentAt);
       sends.y.push(ys);
@@ -352,9 +403,24 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
     hovertemplate: hover,
     marker: { color: p.color, ...marker },
   });
-  if (sends.x.length) data.push(markerTrace(SPACETIME_TRACES.sends, sends, { size: 7, symbol: 'circle' }, false));
-  if (delivers.x.length) {
-    data.push(markerTrace(SPACETIME_TRACES.delivers, delivers, { size: 7, symbol: 'circle', color: delivers.color }, true));
+  // Without dots the markers stay, invisible, so every message keeps its hover text.
+  const dot: Partial<Plotly.PlotMarker> = { size: 7, symbol: 'circle', opacity: showDots ? 1 : 0 };
+  if (sends.x.length) data.push(markerTrace(SPACETIME_TRACES.sends, sends, dot, false));
+  if (delivers.x.length) data.push(markerTrace(SPACETIME_TRACES.delivers, delivers, dot, showDots));
+  if (labels.x.length) {
+    data.push({
+      type: 'scatter',
+      mode: 'text',
+      name: SPACETIME_TRACES.labels,
+      showlegend: false,
+      hoverinfo: 'skip',
+      x: labels.x,
+      y: labels.y,
+      text: labels.text,
+      textposition: 'middle left',
+      // A halo in the background colour keeps a label legible where an arrow runs under it.
+      textfont: { size: 12, color: labels.color, shadow: 'auto' } as Plotly.ScatterData['textfont'],
+    });
   }
   if (drops.x.length) {
     data.push(markerTrace(SPACETIME_TRACES.drops, drops, { size: 12, symbol: 'x', line: { width: 1, color: '#7F1D1D' } }));
@@ -424,7 +490,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
   if (notes.x.length) {
     data.push(markerTrace(SPACETIME_TRACES.notes, notes, { size: 10, symbol: 'star', line: { width: 0.5, color: '#FFFFFF' } }));
   }
-  if (links.x.length) data.push(markerTrace(SPACETIME_TRACES.links, links, { size: 9, symbol: 'hourglass' }));
+  if ((opts.links ?? true) && links.x.length) data.push(markerTrace(SPACETIME_TRACES.links, links, { size: 9, symbol: 'hourglass' }));
 
   // An always-present, invisible trace so the lane axis exists even for an
   // empty trace and Plotly keeps the category range stable.
@@ -466,7 +532,7 @@ export function spaceTimeDiagram(trace: readonly TraceEvent[], opts: SpaceTimeOp
     shapes,
     annotations,
   };
-  return { data, layout };
+  return opts.steps ? withSteps({ data, layout }, trace, nodes, { from: xa, to: xb }, opts.steps) : { data, layout };
 }
 
 function laneLine(x0: number, x1: number, yv: number, color: string, down: boolean): Partial<Plotly.Shape> {
