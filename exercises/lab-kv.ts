@@ -31,7 +31,7 @@
 // Do not rely on wall clocks (`ctx.clock.wall()`): they are skewed and stepped.
 //
 // Replay any run the grader reports, in a notebook or a script:
-//   import { runWorkload, checkWorkload, fromNode } from './lib/models/register';
+//   import { runWorkload, checkWorkload, fromNode } from './lib/checking/workload';
 //   import { formatLinearizability } from './lib/checking/linearizability';
 //   const run = runWorkload({ seed: 3, stage: 'partitions', keys: 2 }, fromNode(kvNode));
 //   console.log(formatLinearizability(checkWorkload(run)));

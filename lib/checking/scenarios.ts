@@ -8,7 +8,8 @@ import { lockReplica, lockClient, rulesOf, runCapstone, capstoneNemesis, type Va
 import { noSharedTokens } from './capstone-checks';
 import { leaseClient, lockingSystem, lockService, randomPauses } from '../models/lease';
 import { storageNode } from '../models/storage';
-import { linearizableCalls, quorumReplica } from '../models/register';
+import { quorumReplica } from '../models/register';
+import { linearizableCalls } from './workload';
 import type { Program } from '../core/node';
 import type { Seed } from '../core/random';
 import { createSim } from '../core/sim';

@@ -4,18 +4,7 @@
 // stage, gives the checker's explanation, and the call that replays it.
 import { describe, expect, test } from 'vitest';
 import { formatLinearizability } from '../../lib/checking/linearizability';
-import {
-  checkWorkload,
-  fromNode,
-  labWorkload,
-  livenessAfter,
-  messagesPerOp,
-  replayCall,
-  runWorkload,
-  type Stage,
-  type WorkloadConfig,
-  type WorkloadRun,
-} from '../../lib/models/register';
+import { checkWorkload, fromNode, labWorkload, livenessAfter, messagesPerOp, replayCall, runWorkload, type Stage, type WorkloadConfig, type WorkloadRun } from '../../lib/checking/workload';
 import { kvNode } from '@target/lab-kv';
 
 const SEEDS = [1, 2, 3, 4, 5];

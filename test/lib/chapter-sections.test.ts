@@ -50,7 +50,7 @@ describe('circuit vs packet switching (seed 1)', () => {
 });
 
 describe('GC strategies (seed 1)', () => {
-  test('draining before a planned pause removes the full-GC tail; real time trades median for tail', () => {
+  test('draining before a planned pause removes the full-GC tail; real time trades median for tail', { timeout: 60_000 }, () => {
     const r = Object.fromEntries(
       (['stop-the-world', 'drained', 'restart', 'real-time'] as const).map((s) => {
         const l = gcCluster({ seed: 1, strategy: s, durationMs: 300_000 }).latencies;

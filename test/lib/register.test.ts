@@ -1,20 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../lib/core/config';
 import type { Program } from '../../lib/core/node';
-import {
-  checkWorkload,
-  historyFromTrace,
-  linearizableCalls,
-  livenessAfter,
-  messagesPerOp,
-  registers,
-  runWorkload,
-  STAGES,
-  workloadFaults,
-  type ReplicaFactory,
-  type Stage,
-  type WorkloadConfig,
-} from '../../lib/models/register';
+import { checkWorkload, historyFromTrace, linearizableCalls, livenessAfter, messagesPerOp, registers, runWorkload, STAGES, workloadFaults, type ReplicaFactory, type Stage, type WorkloadConfig } from '../../lib/checking/workload';
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 const verdicts = (f: ReplicaFactory, config: Omit<WorkloadConfig, 'seed'>) =>

@@ -1,7 +1,7 @@
 // Hidden seeds for exercises/lab-kv.ts: run with the visible grader, left out of the student release.
 import { describe, expect, test } from 'vitest';
 import { formatLinearizability } from '../../../lib/checking/linearizability';
-import { checkWorkload, fromNode, labWorkload, livenessAfter, replayCall, runWorkload, type Stage } from '../../../lib/models/register';
+import { checkWorkload, fromNode, labWorkload, livenessAfter, replayCall, runWorkload, type Stage } from '../../../lib/checking/workload';
 import { kvNode } from '@target/lab-kv';
 
 const HIDDEN = [101, 102, 103, 104, 105];
