@@ -12,9 +12,9 @@ import { storageNode } from '../models/storage';
 import type { Seed } from '../core/random';
 import type { TraceEvent } from '../core/trace';
 import { noStaleTokenWrites, type Checker } from './checkers';
-import type { Bounds, ModelScenario } from './model-checker';
+import type { BoundsOptions, ModelScenario } from './model-checker';
 
-export type ModelCase = { scenario: ModelScenario; bounds: Bounds };
+export type ModelCase = { scenario: ModelScenario; bounds: BoundsOptions };
 
 /**
  * Lesson 07: a lock service, a storage node, two clients that each take the

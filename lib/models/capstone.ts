@@ -512,7 +512,7 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
   }
   if (cfg.clients.length > 0) {
     const pauses = pauseSchedule(rng.fork('clients'), { nodes: cfg.clients, gap: { kind: 'exponential', mean: cfg.clientPauseEvery }, length: cfg.clientPause, from: cfg.from, until: cfg.until });
-    out.push(...pauses.map((p) => ({ ...p, at: round(p.at), ...(p.fault === 'pause' && p.for !== undefined ? { for: Math.max(1, round(p.for)) } : {}) }) as Fault));
+    out.push(...pauses.map((p) => ({ ...p, at: round(p.at), ...(p.fault === 'pause' && p.for !== undefined ? { for: Math.max(1, round(p.for)) } : {}) })));
   }
   return out.sort((a, b) => a.at - b.at);
 }

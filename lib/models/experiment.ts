@@ -1,11 +1,8 @@
 // What every lesson experiment is run with, in one place: the seed, the
 // network, and whether to keep a trace. Each lesson's config schema extends
 // `ExperimentSchema` with its own fields, parses once, and builds its
-// simulation with `simFromConfig(parsed)`.
-//
-// Naming rule for config types across lib/: `FooInput` is what a caller may
-// write (z.input: defaults optional, shorthands allowed), `Foo` is what a
-// parse returns (z.output: defaults filled in).
+// simulation with `simFromConfig(parsed)`. How config types are named: the
+// README's library section, "Configs" (test/lib/conventions.test.ts checks it).
 import { z } from 'zod';
 import { NetworkConfigSchema, type NetworkConfigInput } from '../core/network';
 import { SeedSchema } from '../core/random';
