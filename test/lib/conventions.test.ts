@@ -110,15 +110,9 @@ function castViolations(sources: readonly Source[], schemaTypes: ReadonlySet<str
   return bad;
 }
 
-/** Lessons whose simulation is not an experiment's, each with the reason. */
-const OWN_SIM: Record<string, string> = {
-  // OM's config describes the algorithm (its seed drives the 'random' liar); the simulation's seed is a separate argument.
-  'lib/models/byzantine.ts': 'oral messages',
-};
-
 function setupViolations(sources: readonly Source[]): string[] {
   return sources
-    .filter((s) => s.file.startsWith('lib/models/') && s.file !== 'lib/models/experiment.ts' && !(s.file in OWN_SIM))
+    .filter((s) => s.file.startsWith('lib/models/') && s.file !== 'lib/models/experiment.ts')
     .filter((s) => /\bcreateSim\(/.test(s.text))
     .map((s) => `${s.file} calls createSim: extend ExperimentSchema and build the simulation with simFromConfig`);
 }
