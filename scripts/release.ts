@@ -194,6 +194,11 @@ export function buildStudent(dest: string): string[] {
     ...filesUnder('jupyter'),
     ...filesUnder('scripts/grading', (rel) => GRADESCOPE_ONLY.includes(path.basename(rel))),
     'scripts/start.mjs',
+    // start.mjs and jupyter.ts load these: the python search and the system packages.
+    'scripts/python-env.cjs',
+    'scripts/python-env.d.cts',
+    'scripts/system-packages.cjs',
+    'scripts/system-packages.d.cts',
     'scripts/grade.ts',
     'scripts/jupyter.ts',
     'scripts/execute-notebooks.ts',

@@ -28,13 +28,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The python search and Jupyter's environment: one copy, shared with scripts/jupyter.ts.
 import pythonEnv from './python-env.cjs';
+// The system packages and how apt installs them: one copy, shared with npm test (scripts/test-setup.mjs).
+import systemPackages from './system-packages.cjs';
 
 const { firstJupyterPython, jupyterEnv, kernelName: KERNEL_NAME, pythonCandidates, pythonHasModules, requiredPythonModules: REQUIRED_MODULES } = pythonEnv;
+const { aptInstall, aptPrefix, commandExists, JUPYTER_APT_PACKAGES: APT_PACKAGES, JUPYTER_PIP_PACKAGES: PIP_PACKAGES } = systemPackages;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const isWindows = process.platform === 'win32';
-const APT_PACKAGES = ['jupyter-notebook', 'jupyter-nbconvert', 'python3-nbclient'];
-const PIP_PACKAGES = ['notebook', 'nbclient', 'nbconvert'];
 
 const USAGE = `usage: node scripts/start.mjs [--setup-only] [--port N] [--open] [--lab]
   --setup-only  install/verify everything, do not start Jupyter (npm run setup)
@@ -76,11 +77,6 @@ function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, shell: isWindows, ...options });
   if (result.error) say(`  could not run ${command}: ${result.error.message}`);
   return result.status === 0;
-}
-
-function commandExists(command) {
-  const probe = isWindows ? spawnSync('where', [command], { stdio: 'ignore' }) : spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-  return probe.status === 0;
 }
 
 // ---------------------------------------------------------------- npm
@@ -127,16 +123,13 @@ function isRoot() {
 }
 
 function installWithApt() {
-  const prefix = isRoot() ? [] : commandExists('sudo') ? ['sudo'] : null;
+  const prefix = aptPrefix();
   if (prefix === null) {
-    say('apt-get is here but you are not root and there is no sudo; skipping apt');
+    say('apt-get is here but you are not root and there is no sudo (or FAULTLINE_INSTALL=0); skipping apt');
     return false;
   }
-  const [command, ...pre] = [...prefix, 'apt-get'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   say(`installing Jupyter from Debian/Ubuntu packages: ${APT_PACKAGES.join(' ')}`);
-  if (!run(command, [...pre, 'update'], { env })) return false;
-  return run(command, [...pre, 'install', '-y', ...APT_PACKAGES], { env });
+  return aptInstall(APT_PACKAGES, prefix, say);
 }
 
 function installWithVenv() {

@@ -69,8 +69,8 @@ export const BoundsSchema = z
     ties: z.enum(['all', 'one-node']).default('all'),
   })
   .strict();
-export type Bounds = z.input<typeof BoundsSchema>;
-export type ParsedBounds = z.output<typeof BoundsSchema>;
+export type BoundsOptions = z.input<typeof BoundsSchema>;
+export type Bounds = z.output<typeof BoundsSchema>;
 
 export type ModelScenario = {
   /** The nodes, booted in this order at t=0. */
@@ -109,7 +109,7 @@ export type ModelCheckResult = {
   warmup: number;
   /** Wall time of the search, when a `clock` was given: for the report only, it never steers the search. */
   elapsedMs?: number;
-  bounds: ParsedBounds;
+  bounds: Bounds;
   counterexample?: Counterexample;
 };
 
@@ -122,14 +122,14 @@ export type CheckOptions = {
 };
 
 /** Rebuild the world a schedule reaches. */
-function replay(scenario: ModelScenario, b: ParsedBounds, schedule: readonly Choice[]): ModelWorld {
+function replay(scenario: ModelScenario, b: Bounds, schedule: readonly Choice[]): ModelWorld {
   const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
   for (const c of schedule) w.apply(c);
   return w;
 }
 
 /** Every choice enabled in `w`: its events, then the faults the budget still allows. */
-export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: ParsedBounds): Choice[] {
+export function enabledChoices(w: ModelWorld, scenario: ModelScenario, b: Bounds): Choice[] {
   const reduce = b.ties === 'one-node' && b.order === 'timed';
   const out = reduce ? oneNode(w, w.events()) : w.events();
   const faulty = w.inFlight().filter(scenario.faultyMessage ?? (() => true));
@@ -159,7 +159,7 @@ function oneNode(w: ModelWorld, events: Choice[]): Choice[] {
 }
 
 /** The warm-up: `n` steps of the first enabled event, no faults. */
-function warmupOf(scenario: ModelScenario, b: ParsedBounds): Choice[] {
+function warmupOf(scenario: ModelScenario, b: Bounds): Choice[] {
   const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
   const out: Choice[] = [];
   for (let i = 0; i < b.warmup; i++) {
@@ -209,7 +209,7 @@ const scheduleOf = (n: SearchNode): Choice[] => {
  * return the shortest counterexample if an invariant fails. Same scenario,
  * same bounds: same states, same counterexample.
  */
-export function checkModel(scenario: ModelScenario, bounds: Bounds = {}, options: CheckOptions = {}): ModelCheckResult {
+export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, options: CheckOptions = {}): ModelCheckResult {
   const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
   const clock = options.clock;
   const started = clock?.();
@@ -276,7 +276,7 @@ export type Replay = {
  * trace, for `spaceTimeDiagram` and the checkers. Throws if a choice is not
  * enabled when its turn comes.
  */
-export function replaySchedule(scenario: ModelScenario, schedule: readonly Choice[], bounds: Bounds = {}): Replay {
+export function replaySchedule(scenario: ModelScenario, schedule: readonly Choice[], bounds: BoundsOptions = {}): Replay {
   const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
   const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
   const steps: string[] = [];

@@ -15,9 +15,9 @@ import type { Seed } from '../core/random';
 import { createSim } from '../core/sim';
 import type { TraceEvent } from '../core/trace';
 import { noStaleTokenWrites, type Checker } from './checkers';
-import type { Bounds, ModelScenario } from './model-checker';
+import type { BoundsOptions, ModelScenario } from './model-checker';
 
-export type ModelCase = { scenario: ModelScenario; bounds: Bounds };
+export type ModelCase = { scenario: ModelScenario; bounds: BoundsOptions };
 
 /**
  * Lesson 07: a lock service, a storage node, two clients that each take the

@@ -296,7 +296,11 @@ export function createSim(config: SimConfig): Sim {
     partition: (...groups) => network.partition(groupsOf(groups, 'partition.groups'), 'partition.groups'),
     partitionOneWay: (from, to) => network.partitionOneWay([from].flat(), [to].flat()),
     heal: () => network.heal(),
-    link: (from, to) => network.link(from, to),
+    link(from, to) {
+      checkNode(from, 'link.from');
+      checkNode(to, 'link.to');
+      return network.link(from, to);
+    },
     setLink: (from, to, patch) => network.setLink(from, to, patch),
     nemesis(schedule) {
       const faults = parseConfig(NemesisSchema, schedule, 'nemesis schedule', 'nemesis');

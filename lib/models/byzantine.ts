@@ -11,7 +11,8 @@
 import { z } from 'zod';
 import { configFail, parseConfig } from '../core/config';
 import { createRng, SeedSchema, type Seed } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
+import { simFromConfig } from './experiment';
 
 export type Order = 'attack' | 'retreat';
 export const ORDERS: readonly Order[] = ['attack', 'retreat'];
@@ -285,7 +286,8 @@ const ROUND_MS = 20;
  */
 export function byzantineSim(config: OralMessagesConfig, simSeed: Seed = 1): { sim: Sim; decisions: () => Record<General, Order> } {
   const cfg = parse(config);
-  const sim = createSim({ seed: simSeed, network: { latency: { kind: 'uniform', min: 1, max: 3 } } });
+  // The config's seed drives the liars; the simulation's own seed only moves message latencies.
+  const sim = simFromConfig({ seed: simSeed }, { network: { latency: { kind: 'uniform', min: 1, max: 3 } } });
   const decisions: Record<General, Order> = {};
   const names = cfg.names;
   const commander = names[0]!;

@@ -18,7 +18,7 @@ import { ExperimentSchema, simFromConfig } from './experiment';
 import { configFail, parseConfig } from '../core/config';
 import type { Grant } from './lease';
 import { MAX_SCHEDULE_FAULTS, pauseSchedule, type Fault } from '../core/nemesis';
-import type { NodeContext, Program } from '../core/node';
+import { needsNodes, type NodeContext, type NodeRef, type Program } from '../core/node';
 import { phiAccrualDetector, type PhiDetector } from './phi';
 import { createRng, DistributionSchema, sample, shuffle, type Seed } from '../core/random';
 import type { Sim } from '../core/sim';
@@ -143,7 +143,8 @@ const TICK = 10;
  */
 export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRules): Program {
   const cfg = parseConfig(ReplicaConfigSchema, config, 'lock replica config', 'replica');
-  return (ctx: NodeContext) => {
+  const peers = cfg.peers.map((p, i): NodeRef => [p, `replica.peers[${i}]`]);
+  return needsNodes((ctx: NodeContext) => {
     if (!cfg.peers.includes(ctx.id)) throw new Error(`lock replica ${ctx.id}: peers (${cfg.peers.join(', ')}) must include itself`);
     const mono = (): number => ctx.clock.monotonic();
     const others = cfg.peers.filter((p) => p !== ctx.id);
@@ -316,7 +317,7 @@ export function lockReplica(config: ReplicaConfig, rules: LockRules = correctRul
         }
       },
     };
-  };
+  }, peers);
 }
 
 // ---------------------------------------------------------------------------
@@ -351,7 +352,8 @@ export type LockClientConfig = z.input<typeof LockClientSchema>;
  */
 export function lockClient(config: LockClientConfig): Program {
   const cfg = parseConfig(LockClientSchema, config, 'lock client config', 'client');
-  return (ctx) => {
+  const talksTo = [...cfg.replicas.map((r, i): NodeRef => [r, `client.replicas[${i}]`]), [cfg.storage, 'client.storage'] as NodeRef];
+  return needsNodes((ctx: NodeContext) => {
     let n = 1;
     let target = cfg.replicas[0]!;
     const mono = (): number => ctx.clock.monotonic();
@@ -402,7 +404,7 @@ export function lockClient(config: LockClientConfig): Program {
     const release = (grantor: NodeId, token: number): void => ctx.call(grantor, { op: 'release', token }, { timeout: cfg.timeout }, () => {});
 
     ctx.setTimer(cfg.startAt, acquire, 'start');
-  };
+  }, talksTo);
 }
 
 // ---------------------------------------------------------------------------
@@ -512,7 +514,7 @@ export function capstoneNemesis(seed: Seed, config: CapstoneNemesisConfig = {}):
   }
   if (cfg.clients.length > 0) {
     const pauses = pauseSchedule(rng.fork('clients'), { nodes: cfg.clients, gap: { kind: 'exponential', mean: cfg.clientPauseEvery }, length: cfg.clientPause, from: cfg.from, until: cfg.until });
-    out.push(...pauses.map((p) => ({ ...p, at: round(p.at), ...(p.fault === 'pause' && p.for !== undefined ? { for: Math.max(1, round(p.for)) } : {}) }) as Fault));
+    out.push(...pauses.map((p) => ({ ...p, at: round(p.at), ...(p.fault === 'pause' && p.for !== undefined ? { for: Math.max(1, round(p.for)) } : {}) })));
   }
   return out.sort((a, b) => a.at - b.at);
 }

@@ -3,11 +3,12 @@
 // over a run, and NTP exchanges recorded together with the one-way delays and
 // the true offset that the four timestamps are trying to estimate.
 import { z } from 'zod';
-import { ClockConfigSchema, type ClockConfig } from '../core/clock';
+import { ClockConfigSchema } from '../core/clock';
 import { parseConfig } from '../core/config';
-import { DistributionSchema, SeedSchema, type DistributionInput } from '../core/random';
+import { DistributionSchema } from '../core/random';
+import type { Sim } from '../core/sim';
+import { ExperimentSchema, simFromConfig } from './experiment';
 import type { NtpSample } from './ntp';
-import { createSim, type Sim } from '../core/sim';
 import type { NodeId } from '../core/trace';
 
 /** One node's wall clock minus true time, at a true time. */
@@ -48,9 +49,9 @@ export type Probe = {
   back: number;
 };
 
-export const ProbeConfigSchema = z
-  .object({
-    seed: SeedSchema,
+// The two links are the lesson's subject, so they are fields of their own, not a `network`.
+export const ProbeConfigSchema = ExperimentSchema.omit({ network: true })
+  .extend({
     /** Exchanges to make, one after the other. */
     count: z.number().int().min(1).max(10_000).default(20),
     /** ms between exchanges: long enough that replies never overlap the next request. */
@@ -77,11 +78,11 @@ type ProbeReply = { probe: 'reply'; n: number; t1: number; t2: number; t3: numbe
  */
 export function probeNtp(config: ProbeConfig): Probe[] {
   const cfg = parseConfig(ProbeConfigSchema, config, 'NTP probe config', 'probe');
-  const sim = createSim({
-    seed: cfg.seed,
-    trace: false,
-    network: { links: [{ from: 'client', to: 'time', latency: cfg.there as DistributionInput }, { from: 'time', to: 'client', latency: cfg.back as DistributionInput }] },
-  });
+  const links = [
+    { from: 'client', to: 'time', latency: cfg.there },
+    { from: 'time', to: 'client', latency: cfg.back },
+  ];
+  const sim = simFromConfig(cfg, { trace: false, network: { links } });
   const probes: Probe[] = [];
   sim.addNode(
     'time',
@@ -97,7 +98,7 @@ export function probeNtp(config: ProbeConfig): Probe[] {
         });
       },
     }),
-    { clock: cfg.server as ClockConfig },
+    { clock: cfg.server },
   );
   sim.addNode(
     'client',
@@ -125,7 +126,7 @@ export function probeNtp(config: ProbeConfig): Probe[] {
         },
       };
     },
-    { clock: cfg.client as ClockConfig },
+    { clock: cfg.client },
   );
   sim.run({ until: cfg.count * cfg.every + 60_000 });
   return probes;

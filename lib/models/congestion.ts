@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { DistributionSchema, sample, type Distribution } from '../core/random';
+import { DistributionSchema, sample } from '../core/random';
 
 export const SenderSchema = z.discriminatedUnion('kind', [
   z
@@ -54,7 +54,7 @@ export const BottleneckExperimentSchema = ExperimentSchema
   })
   .strict()
   .refine((c) => c.measureFrom < c.duration, { message: 'measureFrom must be before duration', path: ['measureFrom'] });
-export type BottleneckExperiment = z.input<typeof BottleneckExperimentSchema>;
+export type BottleneckExperimentConfig = z.input<typeof BottleneckExperimentSchema>;
 
 export type SenderResult = {
   name: string;
@@ -117,10 +117,10 @@ type SenderState = {
   windows: number[];
 };
 
-export function runBottleneck(input: BottleneckExperiment): BottleneckRun {
+export function runBottleneck(input: BottleneckExperimentConfig): BottleneckRun {
   const cfg = parseConfig(BottleneckExperimentSchema, input, 'bottleneck experiment', 'experiment');
   const sim = simFromConfig(cfg, { trace: false });
-  const jitter = cfg.jitter as Distribution;
+  const jitter = cfg.jitter;
   const jitterRng = sim.rng.fork('jitter');
   const measuring = () => sim.now >= cfg.measureFrom;
   let offered = 0;

@@ -143,7 +143,7 @@ export type HeartbeatConfig = z.input<typeof HeartbeatConfigSchema>;
  */
 export function heartbeatSender(config: HeartbeatConfig): Program {
   const { to, interval } = parseConfig(HeartbeatConfigSchema, config, 'heartbeat config', 'heartbeat');
-  return (ctx) => {
+  const program: Program = (ctx) => {
     let n = 0;
     const beat = (): void => {
       ctx.send(to, { heartbeat: n++ } satisfies Heartbeat);
@@ -151,6 +151,7 @@ export function heartbeatSender(config: HeartbeatConfig): Program {
     };
     beat();
   };
+  return needsNodes(program, [[to, 'heartbeat.to']]);
 }
 
 export const MonitorConfigSchema = z

@@ -1,13 +1,10 @@
 // What every lesson experiment is run with, in one place: the seed, the
 // network, and whether to keep a trace. Each lesson's config schema extends
 // `ExperimentSchema` with its own fields, parses once, and builds its
-// simulation with `simFromConfig(parsed)`.
-//
-// Naming rule for config types across lib/: `FooInput` is what a caller may
-// write (z.input: defaults optional, shorthands allowed), `Foo` is what a
-// parse returns (z.output: defaults filled in).
+// simulation with `simFromConfig(parsed)`. How config types are named: the
+// README's library section, "Configs" (test/lib/conventions.test.ts checks it).
 import { z } from 'zod';
-import { NetworkConfigSchema } from '../core/network';
+import { NetworkConfigSchema, type NetworkConfigInput } from '../core/network';
 import { SeedSchema } from '../core/random';
 import { createSim, type Sim } from '../core/sim';
 
@@ -24,16 +21,25 @@ export const ExperimentSchema = z
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type Experiment = z.output<typeof ExperimentSchema>;
 
-/**
- * The simulation an already-parsed experiment describes. `trace` (when the
- * config leaves it out) is the lesson's default: on, unless the lesson's runs
- * are long and read only their results.
- */
-export function simFromConfig(cfg: Experiment, defaults: { trace?: boolean } = {}): Sim {
+/** What a lesson supplies when its config leaves the field out. */
+export type ExperimentDefaults = {
+  /** On, unless the lesson's runs are long and read only their results. */
+  trace?: boolean;
+  /**
+   * The network a lesson builds from its own shorthand fields (a `latency`,
+   * one distribution per direction), for lessons whose schema replaces
+   * `network` with them (`ExperimentSchema.omit({ network: true })`).
+   */
+  network?: NetworkConfigInput;
+};
+
+/** The simulation an already-parsed experiment describes, the lesson's defaults filling in what it leaves out. */
+export function simFromConfig(cfg: Experiment, defaults: ExperimentDefaults = {}): Sim {
   const trace = cfg.trace ?? defaults.trace;
+  const network = cfg.network ?? defaults.network;
   return createSim({
     seed: cfg.seed,
-    ...(cfg.network !== undefined ? { network: cfg.network } : {}),
+    ...(network !== undefined ? { network } : {}),
     ...(trace !== undefined ? { trace } : {}),
   });
 }

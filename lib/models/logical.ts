@@ -14,9 +14,9 @@ import { z } from 'zod';
 import { ClockConfigSchema } from '../core/clock';
 import { configFail, parseConfig, probability } from '../core/config';
 import type { Message, NodeContext } from '../core/node';
-import { DistributionSchema, SeedSchema, sample } from '../core/random';
-import { createSim } from '../core/sim';
+import { DistributionSchema, sample } from '../core/random';
 import type { NodeId, TraceEvent } from '../core/trace';
+import { ExperimentSchema, simFromConfig } from './experiment';
 
 // ---------------------------------------------------------------------------
 // Histories
@@ -208,9 +208,10 @@ export function createRecorder(nodes: readonly NodeId[] = []): Recorder {
   };
 }
 
-export const HistoryConfigSchema = z
-  .object({
-    seed: SeedSchema,
+// The trace is always kept (it is half of what randomHistory returns) and the
+// network is one latency for every link, so only the seed comes from the base.
+export const HistoryConfigSchema = ExperimentSchema.pick({ seed: true })
+  .extend({
     /** Node names, or how many nodes (named A, B, C, ...). Three is the smallest number with a go-between. */
     nodes: z
       .union([z.number().int().min(1).max(26), z.array(z.string().min(1)).min(1)])
@@ -253,7 +254,7 @@ export function randomHistory(config: HistoryConfig): GeneratedHistory {
   Object.keys(cfg.clocks).forEach((n) => {
     if (!nodes.includes(n)) configFail('history config', `config.clocks.${n}`, `unknown node '${n}' (nodes: ${nodes.join(', ')})`);
   });
-  const sim = createSim({ seed: cfg.seed, network: { latency: cfg.latency } });
+  const sim = simFromConfig(cfg, { trace: true, network: { latency: cfg.latency } });
   const skewRng = sim.rng.fork('skew');
   const recorder = createRecorder(nodes);
   const offsets: Record<NodeId, number> = {};

@@ -169,7 +169,7 @@ export const QueueExperimentSchema = ExperimentSchema
     warmup: z.number().min(0).max(0.9).default(0.1),
   })
   .strict();
-export type QueueExperiment = z.input<typeof QueueExperimentSchema>;
+export type QueueExperimentConfig = z.input<typeof QueueExperimentSchema>;
 
 export type QueueRun = {
   utilization: number;
@@ -191,9 +191,9 @@ export type QueueRun = {
   meanTransmission: number;
 };
 
-export function runQueue(input: QueueExperiment): QueueRun {
+export function runQueue(input: QueueExperimentConfig): QueueRun {
   const cfg = parseConfig(QueueExperimentSchema, input, 'queue experiment', 'experiment');
-  const size = cfg.packetSize as Distribution;
+  const size = cfg.packetSize;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`queue experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
   const serviceRate = cfg.rate / meanSize;
@@ -277,7 +277,7 @@ export const PathExperimentSchema = ExperimentSchema
     warmup: z.number().min(0).max(0.9).default(0.1),
   })
   .strict();
-export type PathExperiment = z.input<typeof PathExperimentSchema>;
+export type PathExperimentConfig = z.input<typeof PathExperimentSchema>;
 
 export type StageResult = {
   name: string;
@@ -304,9 +304,9 @@ export type PathRun = {
 
 type PathPacket = { n: number; ours: boolean; size: number; waits: number[]; sends: number[] };
 
-export function runPath(input: PathExperiment): PathRun {
+export function runPath(input: PathExperimentConfig): PathRun {
   const cfg = parseConfig(PathExperimentSchema, input, 'path experiment', 'experiment');
-  const size = cfg.packetSize as Distribution;
+  const size = cfg.packetSize;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`path experiment: packetSize needs a finite mean > 0, got ${meanSize}`);
   const sim = simFromConfig(cfg, { trace: false });

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ExperimentSchema, simFromConfig } from './experiment';
 import { parseConfig } from '../core/config';
 import { createPort } from './queue';
-import { DistributionSchema, exponential, meanOf, sample, type Distribution } from '../core/random';
+import { DistributionSchema, exponential, meanOf, sample } from '../core/random';
 import { mean, percentile } from '../core/stats';
 
 export const RetryExperimentSchema = ExperimentSchema
@@ -30,7 +30,7 @@ export const RetryExperimentSchema = ExperimentSchema
     propagation: z.number().min(0).default(1),
   })
   .strict();
-export type RetryExperiment = z.input<typeof RetryExperimentSchema>;
+export type RetryExperimentConfig = z.input<typeof RetryExperimentSchema>;
 
 export type RetryRun = {
   timeout: number;
@@ -58,9 +58,9 @@ export type RetryRun = {
 type Copy = { request: number; attempt: number; dropped: boolean };
 type Request = { sentAt: number; attempts: Copy[]; state: 'waiting' | 'completed' | 'failed' };
 
-export function runRetries(input: RetryExperiment): RetryRun {
+export function runRetries(input: RetryExperimentConfig): RetryRun {
   const cfg = parseConfig(RetryExperimentSchema, input, 'retry experiment', 'experiment');
-  const size = cfg.requestSize as Distribution;
+  const size = cfg.requestSize;
   const meanSize = meanOf(size);
   if (!(meanSize > 0 && Number.isFinite(meanSize))) throw new Error(`retry experiment: requestSize needs a finite mean > 0, got ${meanSize}`);
   const sim = simFromConfig(cfg, { trace: false });

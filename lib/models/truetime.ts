@@ -10,8 +10,9 @@ import { parseConfig } from '../core/config';
 import type { NtpSample } from './ntp';
 import { ntpDelay, ntpOffset } from './ntp';
 import type { Program } from '../core/node';
-import { DistributionSchema, SeedSchema, type DistributionInput } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import { DistributionSchema } from '../core/random';
+import type { Sim } from '../core/sim';
+import { ExperimentSchema, simFromConfig } from './experiment';
 
 /** True time lies in [earliest, latest]. */
 export type ClockInterval = { earliest: number; latest: number };
@@ -102,9 +103,9 @@ export function commitServer(config: CommitServerConfig): Program {
   };
 }
 
-export const CommitExperimentSchema = z
-  .object({
-    seed: SeedSchema,
+// The network is one latency for every link: the lesson is about clocks, not routes.
+export const CommitExperimentSchema = ExperimentSchema.omit({ network: true })
+  .extend({
     /** Each database's clock offset is drawn uniformly from [-bound, +bound]: the bound holds, but only just. */
     bound: z.number().min(0),
     commitWait: z.boolean(),
@@ -112,7 +113,6 @@ export const CommitExperimentSchema = z
     pairs: z.number().int().min(1).max(10_000).default(5),
     work: z.number().min(0).default(1),
     latency: DistributionSchema.default({ kind: 'lognormal', median: 2, sigma: 0.3 }),
-    trace: z.boolean().default(false),
   })
   .strict();
 export type CommitExperimentConfig = z.input<typeof CommitExperimentSchema>;
@@ -135,7 +135,7 @@ export type CommitExperiment = { sim: Sim; offsets: { a: number; b: number }; pa
  */
 export function commitExperiment(config: CommitExperimentConfig): CommitExperiment {
   const cfg = parseConfig(CommitExperimentSchema, config, 'commit experiment config', 'commitExperiment');
-  const sim = createSim({ seed: cfg.seed, trace: cfg.trace, network: { latency: cfg.latency as DistributionInput } });
+  const sim = simFromConfig(cfg, { trace: false, network: { latency: cfg.latency } });
   const offsets = { a: sim.rng.uniform(-cfg.bound, cfg.bound), b: sim.rng.uniform(-cfg.bound, cfg.bound) };
   const server = { bound: cfg.bound, commitWait: cfg.commitWait, work: cfg.work };
   sim.addNode('a', commitServer(server), { clock: { offset: offsets.a } });

@@ -2,16 +2,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_APT_PACKAGE, findChromium } from '../../scripts/system-packages.cjs';
 
 export const projectRoot = path.resolve(__dirname, '..', '..');
 export const screenshotDir = path.join(projectRoot, 'build', 'screenshots');
 
-/** Debian's Chromium, or $CHROMIUM. `npx playwright install` is not needed. */
+/**
+ * Debian's Chromium, or $CHROMIUM (found as scripts/test-setup.mjs finds it,
+ * which installs it before `npm test` where it can). `npx playwright install`
+ * is not needed.
+ */
 export function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  const found = candidates.find((p): p is string => !!p && fs.existsSync(p));
-  if (!found) throw new Error('No Chromium found: install Debian `chromium` or set CHROMIUM=/path/to/chrome');
-  return found;
+  const found = findChromium();
+  if (found.path) return found.path;
+  throw new Error(
+    found.fromEnv !== null
+      ? `CHROMIUM=${found.fromEnv} is not an executable file`
+      : `No Chromium found: run \`node scripts/test-setup.mjs --chromium\`, install Debian \`${CHROMIUM_APT_PACKAGE}\`, or set CHROMIUM=/path/to/chrome`,
+  );
 }
 
 export function launchChromium(): Promise<Browser> {

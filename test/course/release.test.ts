@@ -182,6 +182,13 @@ describe('the student repository', () => {
     expect(forbidden).toEqual([]);
     const pkg = JSON.parse(fs.readFileSync(path.join(student, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(Object.keys(pkg.scripts).sort()).toEqual(['execute-notebooks', 'grade', 'setup', 'start', 'typecheck']);
+    // What the shipped scripts import from their own folder is shipped too (start.mjs loads python-env.cjs).
+    const shippedScripts = files.filter((f) => /^scripts\/[^/]+\.(mjs|ts)$/.test(f));
+    const siblings = shippedScripts.flatMap((f) =>
+      [...fs.readFileSync(path.join(student, f), 'utf8').matchAll(/from '\.\/([\w.-]+\.c?js)'/g)].map((m) => `scripts/${m[1]}`),
+    );
+    expect(siblings).toContain('scripts/python-env.cjs');
+    for (const s of siblings) expect(files, `student/${s}`).toContain(s);
   });
 
   test('notebooks are stripped of outputs', () => {

@@ -26,4 +26,19 @@ describe('the base config of lesson experiments', () => {
     expect(delivered?.time).toBe(7);
     expect(simFromConfig(parseConfig(ExperimentSchema, { seed: 1, trace: true }, 'e'), { trace: false }).seed).toBe(1);
   });
+
+  test("does a lesson's network shorthand apply only when the config has no network of its own?", () => {
+    const Lesson = ExperimentSchema.omit({ network: true }).strict();
+    const run = (sim: ReturnType<typeof simFromConfig>): number | undefined => {
+      sim.addNode('a', (ctx) => void ctx.setTimer(0, () => ctx.send('b', 'hi')));
+      sim.addNode('b', () => ({}));
+      sim.run();
+      return sim.trace.find((e) => e.type === 'deliver')?.time;
+    };
+    const parsed = parseConfig(Lesson, { seed: 3 }, 'lesson');
+    expect(run(simFromConfig(parsed, { network: { latency: 11 } }))).toBe(11);
+    const own = parseConfig(ExperimentSchema, { seed: 3, network: { latency: 5 } }, 'experiment');
+    expect(run(simFromConfig(own, { network: { latency: 11 } }))).toBe(5);
+    expect(() => parseConfig(Lesson, { seed: 3, network: {} }, 'lesson')).toThrow(/lesson/);
+  });
 });
