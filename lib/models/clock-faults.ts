@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
+import { simFromConfig } from './experiment';
 import { watchOffsets, type OffsetSample } from './clockwatch';
 import { withNtpSync, withTimeServer, type SyncRecord } from './ntp';
 
@@ -39,7 +40,7 @@ export function leapSecond(config: LeapSecondConfig): LeapSecondResult {
   const cfg = parseConfig(LeapSecondSchema, config, 'leap second config', 'leapSecond');
   const window = cfg.smearHours * HOUR;
   const leapAt = window / 2 + HOUR;
-  const sim = createSim({ seed: 1, trace: false }); // nothing random happens here
+  const sim = simFromConfig({ seed: 1, trace: false }); // nothing random happens here
   sim.addNode('host', () => {});
   if (cfg.mode === 'step') sim.at(leapAt, () => sim.stepClock('host', -1000));
   else sim.at(leapAt - window / 2, () => sim.slewClock('host', -1000, (1000 / window) * 1e6));
@@ -90,7 +91,7 @@ export type VmPauseResult = {
  */
 export function vmPause(config: VmPauseConfig = {}): VmPauseResult {
   const cfg = parseConfig(VmPauseSchema, config, 'VM pause config', 'vmPause');
-  const sim = createSim({ seed: cfg.seed });
+  const sim = simFromConfig({ seed: cfg.seed });
   const ticks: VmPauseResult['ticks'] = [];
   sim.addNode('vm', (ctx) => {
     const tick = (): void => {
@@ -140,11 +141,7 @@ export type NtpTroubleResult = {
  */
 export function ntpTrouble(config: NtpTroubleConfig): NtpTroubleResult {
   const cfg = parseConfig(NtpTroubleSchema, config, 'NTP trouble config', 'ntpTrouble');
-  const sim = createSim({
-    seed: cfg.seed,
-    trace: false,
-    network: { links: [{ from: 'server', to: 'firewalled', loss: 1 }] },
-  });
+  const sim = simFromConfig({ seed: cfg.seed, trace: false }, { network: { links: [{ from: 'server', to: 'firewalled', loss: 1 }] } });
   sim.addNode('server', withTimeServer());
   sim.addNode('liar', withTimeServer(), { clock: { offset: cfg.liarOffset } });
   const syncs: NtpTroubleResult['syncs'] = { synced: [], firewalled: [], follower: [] };

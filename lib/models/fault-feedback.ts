@@ -17,7 +17,7 @@ export const FaultCaseSchema = z.enum([
   'network partition',
 ]);
 export type FaultCase = z.output<typeof FaultCaseSchema>;
-export const FAULT_CASES: readonly FaultCase[] = FaultCaseSchema.options;
+export const FAULT_CASES: readonly FaultCase[] = [...FaultCaseSchema.options];
 
 export type Signal = 'connection refused' | 'host unreachable' | 'timeout';
 

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { parseConfig } from '../core/config';
 import { SeedSchema } from '../core/random';
-import { createSim, type Sim } from '../core/sim';
+import type { Sim } from '../core/sim';
+import { simFromConfig } from './experiment';
 
 export const SwitchUpgradeSchema = z
   .object({
@@ -37,14 +38,15 @@ export type SwitchUpgradeResult = {
  */
 export function switchUpgrade(config: SwitchUpgradeConfig): SwitchUpgradeResult {
   const cfg = parseConfig(SwitchUpgradeSchema, config, 'switch upgrade config', 'switchUpgrade');
-  const sim = createSim({ seed: cfg.seed });
+  const sim = simFromConfig({ seed: cfg.seed });
   const end = cfg.upgradeAt + cfg.holdFor;
-  const base = sim.link('leader', 'follower').latency;
+  let base: ReturnType<Sim['link']>['latency'] | undefined; // the link's usual latency, read once the nodes exist
   const arrivals: SwitchUpgradeResult['arrivals'] = [];
   let suspectedAt: number | null = null, trustedAgainAt: number | null = null;
   sim.addNode('leader', (ctx) => {
     const beat = (): void => {
       const t = ctx.now();
+      base ??= sim.link('leader', 'follower').latency; // before the switch touches it
       // The switch holds what enters it until the upgrade is over.
       if (t >= cfg.upgradeAt && t < end) sim.setLink('leader', 'follower', { latency: end - t + 1 });
       else sim.setLink('leader', 'follower', { latency: base });
@@ -107,7 +109,7 @@ export type OneWayLinkResult = {
  */
 export function oneWayLink(config: OneWayLinkConfig): OneWayLinkResult {
   const cfg = parseConfig(OneWayLinkSchema, config, 'one-way link config', 'oneWayLink');
-  const sim = createSim({ seed: cfg.seed });
+  const sim = simFromConfig({ seed: cfg.seed });
   let executed = 0, intended = 0, acknowledged = 0, gaveUp = 0;
   sim.addNode('server', () => ({ onRequest: (_body, reply) => reply({ value: ++executed }) }));
   sim.addNode('client', (ctx) => {
