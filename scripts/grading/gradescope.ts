@@ -24,14 +24,17 @@ const GRADERS = path.join(COURSE, 'test', 'graders');
 interface Options {
   root: string;
   timeoutSec: number | null;
+  /** Hidden, for the hostile-submission suite: graders other than the course's. */
+  gradersDir: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { root: process.env.AUTOGRADER_ROOT || '/autograder', timeoutSec: null };
+  const opts: Options = { root: process.env.AUTOGRADER_ROOT || '/autograder', timeoutSec: null, gradersDir: GRADERS };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--root') opts.root = argv[++i] ?? opts.root;
     else if (a === '--timeout') opts.timeoutSec = Number(argv[++i]);
+    else if (a === '--graders-dir') opts.gradersDir = path.resolve(argv[++i] ?? GRADERS);
     else throw new Error(`unknown option ${a}`);
   }
   opts.root = path.resolve(opts.root);
@@ -113,7 +116,7 @@ async function main(): Promise<number> {
   const resultsFile = path.join(opts.root, 'results', 'results.json');
   // FAULTLINE_GRADE_ONLY=<id>,<id>: grade only those exercises (for testing this package quickly).
   const only = (process.env.FAULTLINE_GRADE_ONLY ?? '').split(',').filter(Boolean);
-  const ids = exerciseIds().filter((id) => only.length === 0 || only.includes(id));
+  const ids = exerciseIds(opts.gradersDir).filter((id) => only.length === 0 || only.includes(id));
   const found = findSubmissionFiles(submission, ids);
 
   // A fresh folder the sandbox user can read, holding only the exercise files.
@@ -137,6 +140,7 @@ async function main(): Promise<number> {
   const tsx = path.join(COURSE, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   const args = [tsx, path.join(COURSE, 'scripts', 'grade.ts'), '--target-dir', target, '--out', raw];
   if (opts.timeoutSec) args.push('--timeout', String(opts.timeoutSec));
+  if (opts.gradersDir !== GRADERS) args.push('--graders-dir', opts.gradersDir);
   for (const id of only) args.push('--only', id);
 
   // grade.ts rewrites its results after every exercise: pass each version on,

@@ -1,8 +1,9 @@
 // A hostile-submission suite for the grader (docs/grading.md): each fixture in
 // test/fixtures/hostile/attacks/ tries one way to cheat or to break grading,
-// and earns points only if that way works. Graded with `npm run grade` next to
-// an honest exercise, which must keep its full marks; one attack also goes
-// through the Gradescope entry point on real exercises.
+// and earns points only if that way works. Each is graded next to an honest
+// exercise, which must keep its full marks, twice: with `npm run grade` and
+// through the Gradescope entry point (scripts/grading/gradescope.ts, what
+// run_autograder runs); one more goes through it on real exercises.
 //
 // The attacks on privileges (reading solutions, rewriting the course, killing
 // the grader) can only be stopped by another user: they run when the suite
@@ -71,6 +72,16 @@ function gradeAttack(name: string): Promise<Run> {
   return exec([path.join(root, 'scripts', 'grade.ts'), '--target-dir', dir, '--graders-dir', graders, '--out', out, '--timeout', '40', '--jobs', '2'], out);
 }
 
+/** The same attack through the Gradescope entry point (what run_autograder runs), on the fixture graders. */
+function gradescopeFixture(name: string): Promise<Run> {
+  const gs = path.join(tmp, `gs-${name}`);
+  fs.mkdirSync(path.join(gs, 'submission'), { recursive: true });
+  fs.copyFileSync(path.join(fixtures, 'attacks', `${name}.ts`), path.join(gs, 'submission', 'attack.ts'));
+  fs.copyFileSync(path.join(fixtures, 'honest.ts'), path.join(gs, 'submission', 'honest.ts'));
+  const out = path.join(gs, 'results', 'results.json');
+  return exec([path.join(root, 'scripts', 'grading', 'gradescope.ts'), '--root', gs, '--graders-dir', graders, '--timeout', '40'], out);
+}
+
 /** The Gradescope entry point on real exercises: 01 is the attack, 02 the reference solution. */
 function gradescopeAttack(): Promise<Run> {
   const gs = path.join(tmp, 'autograder');
@@ -94,6 +105,7 @@ beforeAll(async () => {
   const queue: Array<[string, () => Promise<Run>]> = [
     ['gradescope', gradescopeAttack],
     ...ATTACKS.map((a): [string, () => Promise<Run>] => [a, () => gradeAttack(a)]),
+    ...ATTACKS.map((a): [string, () => Promise<Run>] => [`gs:${a}`, () => gradescopeFixture(a)]),
   ];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) runs[next[0]] = await next[1]();
@@ -113,7 +125,13 @@ function points(r: Run, exercise: string): { score: number; max: number } {
   return { score: tests.reduce((s, t) => s + t.score, 0), max: tests.reduce((s, t) => s + t.max_score, 0) };
 }
 
+/** Both paths: `npm run grade` (returned) and the Gradescope entry point. */
 function expectZeroAndHonest(name: string): Run {
+  checkRun(`gs:${name}`);
+  return checkRun(name);
+}
+
+function checkRun(name: string): Run {
   const r = runs[name]!;
   const why = `${name}: exit ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`;
   expect(r.code, why).toBe(0);
