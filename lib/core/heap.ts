@@ -1,11 +1,12 @@
-// A binary min-heap of scheduled events ordered by (time, seq). `seq` is the
+// A 4-ary min-heap of scheduled events ordered by (time, seq). `seq` is the
 // insertion counter, so events at the same virtual time run in the order they
 // were scheduled: the tie-break that makes runs reproducible.
 //
 // The keys live in two typed arrays beside the items, so sifting compares
 // numbers in contiguous memory instead of reading a field of an object
 // somewhere on the heap: with tens of thousands of pending events (a timer
-// per node) that is most of the cost of a pop.
+// per node) that is most of the cost of a pop. Four children per node halve
+// the depth, and their keys share a cache line.
 
 export interface Scheduled {
   time: number;
@@ -33,7 +34,7 @@ export class EventHeap<T extends Scheduled> {
     const s = item.seq;
     let i = this.n++;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pt = times[parent]!;
       if (pt < t || (pt === t && seqs[parent]! < s)) break;
       items[i] = items[parent];
@@ -59,22 +60,24 @@ export class EventHeap<T extends Scheduled> {
     // Sift `last` down from the root.
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let child = l;
-      let ct = times[l]!;
-      if (r < n) {
-        const rt = times[r]!;
-        if (rt < ct || (rt === ct && seqs[r]! < seqs[l]!)) {
-          child = r;
-          ct = rt;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      const end = first + 4 < n ? first + 4 : n;
+      let child = first;
+      let ct = times[first]!;
+      let cs = seqs[first]!;
+      for (let k = first + 1; k < end; k++) {
+        const kt = times[k]!;
+        if (kt < ct || (kt === ct && seqs[k]! < cs)) {
+          child = k;
+          ct = kt;
+          cs = seqs[k]!;
         }
       }
-      if (t < ct || (t === ct && s < seqs[child]!)) break;
+      if (t < ct || (t === ct && s < cs)) break;
       items[i] = items[child];
       times[i] = ct;
-      seqs[i] = seqs[child]!;
+      seqs[i] = cs;
       i = child;
     }
     items[i] = last;

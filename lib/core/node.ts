@@ -126,7 +126,6 @@ type Proc = {
   ctx: NodeContext;
   /** Work that arrived while paused, in arrival order. */
   held: Array<() => void>;
-  timers: Set<number>;
   calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }>;
 };
 
@@ -182,6 +181,8 @@ export function createNodes(world: World, send: Send): Nodes {
   const procs = new Map<NodeId, Proc>(); // insertion-ordered: iteration is deterministic
   const table: Proc[] = []; // by index
   let nextTimer = 1;
+  // Pending timers of every node by id, to cancel them: one table, not one set per node.
+  const live = new Map<number, Timer>();
   let nextCall = 1;
 
   const get = (id: NodeId, path: string): Proc => {
@@ -221,19 +222,26 @@ export function createNodes(world: World, send: Send): Nodes {
   /** A due timer: run it unless cancelled or its node died since; hold it while the node is paused. */
   const fire = (t: Timer): void => {
     const p = t.proc;
-    if (p.status === 'crashed' || p.incarnation !== t.incarnation) return;
+    if (p.status === 'crashed' || p.incarnation !== t.incarnation) {
+      live.delete(t.id);
+      return;
+    }
     if (p.status === 'paused') {
       p.held.push(() => fire(t));
       return;
     }
-    if (!p.timers.delete(t.id)) return; // cancelled
+    if (!live.delete(t.id)) return; // cancelled
     if (world.tracing) world.record({ type: 'timer', time: world.now, node: p.id, label: t.label, late: world.now - t.time });
     const r = t.fn() as unknown;
     if (r !== undefined) checkResult(p, `setTimer('${t.label}') callback`, r);
   };
 
+  /** Cancel `p`'s timer `id`, if it is still pending (and is `p`'s). */
+  const cancel = (p: Proc, id: number): void => {
+    if (live.get(id)?.proc === p) live.delete(id);
+  };
+
   const boot = (p: Proc): void => {
-    p.timers.clear();
     p.calls.clear();
     p.held = [];
     const handlers = p.program(p.ctx) as unknown;
@@ -269,11 +277,12 @@ export function createNodes(world: World, send: Send): Nodes {
         }
         if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
         const id = nextTimer++;
-        p.timers.add(id);
-        world.push(new Timer(world.now + delay, p, id, fn, label, fire));
+        const t = new Timer(world.now + delay, p, id, fn, label, fire);
+        live.set(id, t);
+        world.push(t);
         return id;
       },
-      cancelTimer: (id) => void p.timers.delete(id),
+      cancelTimer: (id) => cancel(p, id),
       call: (to, body, options, onResult) => {
         const timeout = (options as CallOptions | undefined)?.timeout;
         if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
@@ -308,7 +317,7 @@ export function createNodes(world: World, send: Send): Nodes {
         return;
       }
       p.calls.delete(body.call);
-      p.timers.delete(pending.timer);
+      cancel(p, pending.timer);
       checkResult(p, 'call result callback', pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt }));
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
       const incarnation = p.incarnation;
@@ -331,7 +340,7 @@ export function createNodes(world: World, send: Send): Nodes {
       if (typeof program !== 'function') configFail('addNode', `addNode(${id}).program`, `a program must be a function (ctx) => handlers, got ${program === null ? 'null' : typeof program}`);
       if (isAsync(program)) configFail('addNode', `addNode(${id}).program`, ASYNC);
       if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
-      const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
+      const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: new Map() } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
       const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
