@@ -1,23 +1,30 @@
 // Simulator throughput on fixed workloads. A benchmark, not a test: it prints
-// numbers and asserts nothing about time. Run: npm run bench
+// numbers and asserts nothing about time.
+//
+//   npm run bench [-- --json FILE] [--only NAME[,NAME...]] [--quick]
+//
+// Every workload runs in a child process of its own, so its peak memory
+// (process.resourceUsage().maxRSS) is its own and a previous workload's
+// garbage does not slow it down. Rates are events per CPU second of the
+// child (user + system), which a busy shared machine disturbs far less than
+// wall-clock time; wall time is printed too. Ratios are to the M/M/1/K core
+// measured in the same run.
+import { spawnSync } from 'child_process';
+import { execSync } from 'child_process';
+import * as fs from 'fs';
 import { createSim } from '../lib/core/sim';
 import { distribution, sample } from '../lib/core/random';
 
-type Result = { name: string; events: number; seconds: number; extra?: string };
-
-function time(name: string, fn: () => { events: number; extra?: string }): Result {
-  const t0 = process.hrtime.bigint();
-  const { events, extra } = fn();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { name, events, seconds, extra };
-}
+type Outcome = { events: number; extra?: string };
+type Measured = Outcome & { name: string; cpuSeconds: number; wallSeconds: number; maxRssMB: number; heapUsedMB: number };
+type Workload = { name: string; label: string; run: () => Outcome };
 
 /**
  * M/M/1/K drop-tail queue written with the library's own event API.
  * λ = 0.9, μ = 1, K = 100, 1,000,000 arrivals. Events = arrivals + departures.
  * Sanity check: mean time in system ≈ 1 / (μ − λ) = 10.
  */
-function mm1k(): { events: number; extra: string } {
+function mm1k(): Outcome {
   const sim = createSim({ seed: 2024, trace: false });
   const arrivalGap = distribution({ kind: 'exponential', mean: 1 / 0.9 });
   const service = distribution({ kind: 'exponential', mean: 1 });
@@ -54,7 +61,7 @@ function mm1k(): { events: number; extra: string } {
 }
 
 /** Fifty timer chains on node a each send to b every 10 ms over a jittery, slightly lossy network. */
-function sends(trace: boolean): { events: number; extra: string } {
+function sends(trace: boolean): Outcome {
   const sim = createSim({ seed: 7, trace, network: { latency: { kind: 'lognormal', median: 2, sigma: 0.5 }, loss: 0.01 } });
   let delivered = 0;
   sim.addNode('b', () => ({ onMessage: () => void delivered++ }));
@@ -69,11 +76,125 @@ function sends(trace: boolean): { events: number; extra: string } {
   return { events: r.events, extra: `${delivered} messages delivered, trace ${trace ? `${sim.trace.length} events` : 'off'}` };
 }
 
-const results = [time('M/M/1/K queue (1M arrivals)', mm1k), time('network sends, trace off', () => sends(false)), time('network sends, trace on', () => sends(true))];
-const base = results[0]!.events / results[0]!.seconds;
-console.log(`Faultline simulator benchmark (node ${process.version})\n`);
-for (const r of results) {
-  const rate = r.events / r.seconds;
-  console.log(`${r.name.padEnd(30)} ${r.events.toLocaleString('en').padStart(11)} events  ${(r.seconds).toFixed(2).padStart(6)} s  ${Math.round(rate).toLocaleString('en').padStart(11)} events/s  (${(rate / base).toFixed(2)}× M/M/1/K)`);
-  if (r.extra) console.log(`${''.padEnd(30)} ${r.extra}`);
+/**
+ * `nodes` nodes each send one heartbeat per 100 ms to a monitor, for
+ * `seconds` of virtual time: 2 events (timer, delivery) per heartbeat.
+ * Setup (adding the nodes) is included in the time.
+ */
+function heartbeat(nodes: number, seconds: number, trace: false | { limit: number }): Outcome {
+  const sim = createSim({ seed: 10, trace, limits: { events: 100_000_000 } });
+  let beats = 0;
+  sim.addNode('monitor', () => ({ onMessage: () => void beats++ }));
+  for (let i = 0; i < nodes; i++) {
+    sim.addNode(`n${i}`, (ctx) => {
+      const beat = (): void => {
+        ctx.send('monitor', { hb: ctx.id });
+        ctx.setTimer(100, beat, 'heartbeat');
+      };
+      ctx.setTimer(ctx.rng.uniform(0, 100), beat, 'heartbeat');
+    });
+  }
+  const r = sim.run({ until: seconds * 1000 });
+  const kept = trace ? `, trace keeps ${sim.trace.length.toLocaleString('en')} events` : '';
+  return { events: r.events, extra: `${nodes.toLocaleString('en')} nodes, ${seconds} s simulated, ${beats.toLocaleString('en')} heartbeats${kept}` };
 }
+
+/** Nothing: the memory floor of a child process (node, tsx, the library). */
+function idle(): Outcome {
+  createSim({ seed: 1 });
+  return { events: 0, extra: 'the floor under every peak-memory figure' };
+}
+
+const quick = process.argv.includes('--quick');
+const scale = quick ? 0.1 : 1;
+// Each heartbeat run handles about 12 M events at full scale (one simulated minute at 10,000 nodes).
+const workloads: Workload[] = [
+  { name: 'idle', label: 'idle process', run: idle },
+  { name: 'mm1k', label: 'M/M/1/K queue (1M arrivals)', run: mm1k },
+  { name: 'sends-off', label: 'network sends, trace off', run: () => sends(false) },
+  { name: 'sends-on', label: 'network sends, trace on', run: () => sends(true) },
+  { name: 'hb-10', label: 'heartbeat, 10 nodes', run: () => heartbeat(10, Math.round(60_000 * scale), false) },
+  { name: 'hb-1k', label: 'heartbeat, 1,000 nodes', run: () => heartbeat(1_000, Math.round(600 * scale), false) },
+  { name: 'hb-10k', label: 'heartbeat, 10,000 nodes', run: () => heartbeat(10_000, Math.round(60 * scale), false) },
+  { name: 'hb-10k-bounded', label: 'heartbeat, 10k, trace ≤100k', run: () => heartbeat(10_000, Math.round(60 * scale), { limit: 100_000 }) },
+];
+
+function child(name: string): void {
+  const w = workloads.find((x) => x.name === name);
+  if (!w) throw new Error(`no workload ${name}`);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const outcome = w.run();
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const m: Measured = {
+    name,
+    ...outcome,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    wallSeconds,
+    maxRssMB: process.resourceUsage().maxRSS / 1024, // maxRSS is in kB
+    heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,
+  };
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+function parent(): void {
+  const args = process.argv.slice(2);
+  const jsonAt = args.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+  if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? '').split(',')) : null;
+  const chosen = workloads.filter((w) => !only || only.has(w.name) || w.name === 'mm1k');
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {}
+  console.log(`Faultline simulator benchmark (node ${process.version}, commit ${commit}${quick ? ', --quick' : ''})`);
+  console.log('rates are events per CPU second of a child process; ratios are to M/M/1/K in this run\n');
+  const results: Measured[] = [];
+  let base = 0;
+  for (const w of chosen) {
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', w.name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) {
+      console.log(`${w.label.padEnd(30)} FAILED (${r.signal ?? `exit ${r.status}`})\n${r.stderr}`);
+      continue;
+    }
+    const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+    results.push(m);
+    const rate = m.events / m.cpuSeconds;
+    if (w.name === 'mm1k') base = rate;
+    const fig = m.events === 0 ? ''.padEnd(58) : `${m.events.toLocaleString('en').padStart(11)} events ${m.cpuSeconds.toFixed(2).padStart(6)} s cpu ${m.wallSeconds.toFixed(2).padStart(6)} s wall ${Math.round(rate).toLocaleString('en').padStart(11)} ev/s`;
+    const ratio = m.events === 0 || !base ? '' : `  ${(rate / base).toFixed(2)}× core`;
+    console.log(`${w.label.padEnd(30)}${fig}  peak RSS ${Math.round(m.maxRssMB).toString().padStart(5)} MB${ratio}`);
+    if (m.extra) console.log(`${''.padEnd(30)} ${m.extra}`);
+  }
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const rateOf = (n: string): number | null => {
+    const r = byName.get(n);
+    return r && r.events > 0 ? r.events / r.cpuSeconds : null;
+  };
+  const ratio = (a: string, b: string): number | null => {
+    const x = rateOf(a);
+    const y = rateOf(b);
+    return x !== null && y !== null ? x / y : null;
+  };
+  const summary = {
+    sendsOffToCore: ratio('sends-off', 'mm1k'),
+    sendsOnToCore: ratio('sends-on', 'mm1k'),
+    hb10kTo10: ratio('hb-10k', 'hb-10'),
+  };
+  console.log(
+    `\nsends/core: trace off ${summary.sendsOffToCore?.toFixed(2) ?? '-'} (goal ≥ 0.50), trace on ${summary.sendsOnToCore?.toFixed(2) ?? '-'} (goal ≥ 0.30); ` +
+      `heartbeat 10k/10 nodes: ${summary.hb10kTo10?.toFixed(2) ?? '-'} (goal ≥ 0.50)`,
+  );
+  if (jsonFile) {
+    const rows = results.map((r) => ({ ...r, eventsPerCpuSecond: r.events > 0 ? r.events / r.cpuSeconds : null, ratioToCore: r.events > 0 && base ? r.events / r.cpuSeconds / base : null }));
+    fs.writeFileSync(jsonFile, `${JSON.stringify({ node: process.version, commit, quick, summary, workloads: rows }, null, 2)}\n`);
+    console.log(`wrote ${jsonFile}`);
+  }
+}
+
+const at = process.argv.indexOf('--child');
+if (at >= 0) child(process.argv[at + 1]!);
+else parent();

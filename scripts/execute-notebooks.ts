@@ -1,4 +1,4 @@
-// npm run execute-notebooks [-- [--out DIR] [--timeout SECONDS] [NOTEBOOK.ipynb ...]]
+// npm run execute-notebooks [-- [--out DIR] [--timeout SECONDS] [--jobs N] [NOTEBOOK.ipynb ...]]
 //
 // Executes every notebooks/*.ipynb (or the notebooks given) through real
 // Jupyter (nbclient + the project-local `faultline` tslab kernel) and writes
@@ -15,6 +15,7 @@ import { findJupyterPython, jupyterEnv, kernelName, projectRoot, pythonCandidate
 interface Options {
   out: string;
   timeout: number;
+  jobs: number;
   notebooks: string[];
 }
 
@@ -23,6 +24,7 @@ function usage(): string {
     'usage: npm run execute-notebooks -- [--out DIR] [--timeout SECONDS] [NOTEBOOK.ipynb ...]',
     '  --out DIR          where executed .ipynb and .html go (default: build/notebooks)',
     '  --timeout SECONDS  per-cell timeout, 0 for none (default: 300)',
+    '  --jobs N           notebooks to run at once, each with its own kernel (default: 2)',
     '  NOTEBOOK.ipynb     notebooks to run (default: every notebooks/*.ipynb)',
   ].join('\n');
 }
@@ -33,7 +35,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, notebooks: [] };
+  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, jobs: 2, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -48,6 +50,11 @@ function parseArgs(argv: string[]): Options {
       const seconds = Number(raw);
       if (!Number.isInteger(seconds) || seconds < 0) fail(`--timeout must be a whole number of seconds, got ${raw}`);
       options.timeout = seconds;
+    } else if (flag === '--jobs') {
+      const raw = value();
+      const jobs = Number(raw);
+      if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs must be a whole number ≥ 1, got ${raw}`);
+      options.jobs = jobs;
     } else if (flag === '--help' || flag === '-h') {
       console.log(usage());
       process.exit(0);
@@ -96,6 +103,8 @@ function main(): void {
       String(options.timeout),
       '--kernel',
       kernelName,
+      '--jobs',
+      String(options.jobs),
       ...notebooks,
     ],
     { cwd: projectRoot, env: jupyterEnv(), stdio: 'inherit' },

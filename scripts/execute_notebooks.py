@@ -5,13 +5,19 @@ which picks the right python and sets JUPYTER_PATH so the project-local
 `faultline` kernelspec (jupyter/kernels/faultline) is found.
 
     python scripts/execute_notebooks.py --out build/notebooks [--timeout 300]
-        [--kernel faultline] NOTEBOOK.ipynb...
+        [--kernel faultline] [--jobs 2] NOTEBOOK.ipynb...
 
 For every notebook: start a fresh kernel (cwd = the notebook's folder), run
 the code cells in order, stop at the first failing cell, and write the
 executed copy (with whatever outputs were produced, so a failure can be
 inspected) to OUT/NAME.ipynb and an HTML export to OUT/NAME.html. Exit status
 is 1 when any notebook failed, 2 on bad usage.
+
+With --jobs N (default 2), up to N notebooks run at once, each in a child
+process of this script with its own kernel: a kernel spends most of its time
+in one single-threaded node process (tslab compiling cells, the simulations),
+so two of them keep two cores busy. Each notebook's lines are printed together
+when it finishes.
 
 A cell fails when its execute_reply status is anything but 'ok' -- including
 'abort', which nbclient itself does not treat as an error. tslab (the
@@ -26,7 +32,10 @@ import argparse
 import asyncio
 import os
 import re
+import subprocess
 import sys
+import tempfile
+import time
 import traceback
 from typing import Any, Dict, List, Optional
 
@@ -215,12 +224,44 @@ class Runner:
             handle.write(body)
 
 
+def run_in_parallel(args: Any) -> List[str]:
+    """Run each notebook through this script (--jobs 1) in a child, at most args.jobs at once."""
+    pending = list(args.notebooks)
+    running: List[Any] = []
+    failed: List[str] = []
+    while pending or running:
+        while pending and len(running) < args.jobs:
+            nb = pending.pop(0)
+            command = [sys.executable, os.path.abspath(__file__), "--jobs", "1", "--out", args.out,
+                       "--timeout", str(args.timeout), "--kernel", args.kernel, nb]
+            log = tempfile.TemporaryFile("w+")  # not a pipe: a chatty child cannot block on a full one
+            proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+            running.append((nb, proc, log))
+        time.sleep(0.2)
+        for entry in list(running):
+            nb, proc, log = entry
+            if proc.poll() is None:
+                continue
+            running.remove(entry)
+            log.seek(0)
+            output = log.read()
+            log.close()
+            # Keep the child's lines about its notebook, not its one-notebook summary.
+            lines = [line for line in output.splitlines()
+                     if line.strip() and not re.match(r"^1 notebooks? executed|^  failed: ", line)]
+            print("\n".join(lines), flush=True)
+            if proc.returncode != 0:
+                failed.append(nb)
+    return failed
+
+
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", help="notebooks to execute")
     parser.add_argument("--out", default=os.path.join("build", "notebooks"), help="output folder")
     parser.add_argument("--timeout", type=int, default=300, help="per-cell timeout in seconds (0 = none)")
     parser.add_argument("--kernel", default="faultline", help="kernel name")
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks to run at once (default 2)")
     args = parser.parse_args(argv)
 
     names: Dict[str, str] = {}
@@ -230,8 +271,16 @@ def main(argv: List[str]) -> int:
             parser.error(f"{nb_path} and {names[name]} would both be written to {args.out}/{name}")
         names[name] = nb_path
 
-    runner = Runner(args.kernel, args.timeout if args.timeout > 0 else None, args.out)
-    failed = [nb for nb in args.notebooks if not runner.run(nb)]
+    if args.jobs > 1 and len(args.notebooks) > 1:
+        failed = run_in_parallel(args)
+    else:
+        runner = Runner(args.kernel, args.timeout if args.timeout > 0 else None, args.out)
+        failed = []
+        for nb in args.notebooks:
+            started = time.monotonic()
+            if not runner.run(nb):
+                failed.append(nb)
+            print(f"  {time.monotonic() - started:.1f} s", flush=True)
     total = len(args.notebooks)
     noun = "notebook" if total == 1 else "notebooks"
     print(f"\n{total} {noun} executed, {len(failed)} failed", flush=True)

@@ -7,7 +7,7 @@ import { configFail, parseConfig, probability, SimulationError } from './config'
 import { copyPayload, PayloadError } from './payload';
 import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
 import type { Message } from './node';
-import type { NodeId } from './trace';
+import type { DropReason, NodeId } from './trace';
 import type { World } from './world';
 
 const LinkFields = {
@@ -47,7 +47,8 @@ export type NetworkConfigInput = z.input<typeof NetworkConfigSchema>;
 export type NetworkConfig = z.output<typeof NetworkConfigSchema>;
 
 export interface Network {
-  send(from: NodeId, to: NodeId, body: unknown): void;
+  /** `fromIndex` and `toIndex` are the nodes' places in the node table, when the caller knows them. */
+  send(from: NodeId, to: NodeId, body: unknown, fromIndex?: number, toIndex?: number): void;
   /** Current settings of the directed link from → to. */
   link(from: NodeId, to: NodeId): Link;
   /** Change some settings of the link from → to (e.g. slow it down, make it lossy). */
@@ -65,7 +66,9 @@ export interface NetworkDeps {
   world: World;
   config: NetworkConfig;
   checkNode(id: NodeId, path: string): void;
-  arrive(msg: Message): void;
+  /** A node's place in the node table (it exists: the caller checked). */
+  indexOf(id: NodeId): number;
+  arrive(msg: Message, toIndex: number): void;
 }
 
 const key = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
@@ -76,45 +79,81 @@ type Split = { groupOf: Map<NodeId, number>; groups: NodeId[][] };
 /** A partition cutting more links than this is traced by its groups, not link by link. */
 export const MAX_TRACED_CUTS = 10_000;
 
-export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps): Network {
+/** What a send needs about one directed link, found by node indices (no string keys per message). */
+type Pair = { rng: Rng; link: Link; version: number };
+
+/**
+ * A message on its way: the queue entry itself, so a send allocates no
+ * closure. `reason` is decided at send time: null means it arrives.
+ */
+class Delivery {
+  time: number;
+  seq = 0;
+  readonly node: NodeId;
+  readonly label = 'message delivery';
+  readonly msg: Message;
+  readonly toIndex: number;
+  readonly reason: DropReason | null;
+  readonly done: (d: Delivery) => void;
+  constructor(time: number, msg: Message, toIndex: number, reason: DropReason | null, done: (d: Delivery) => void) {
+    this.time = time;
+    this.node = msg.to;
+    this.msg = msg;
+    this.toIndex = toIndex;
+    this.reason = reason;
+    this.done = done;
+  }
+  run(): void {
+    this.done(this);
+  }
+}
+
+export function createNetwork({ world, config, checkNode, indexOf, arrive }: NetworkDeps): Network {
   const { links: overrides, ...defaults } = config;
   const links = new Map<string, Link>();
-  const rngs = new Map<string, Rng>();
+  const pairs: Array<Array<Pair | undefined> | undefined> = []; // [fromIndex][toIndex]
+  let linkVersion = 0; // bumped by setLink: cached pairs look their link up again
   const cuts = new Map<string, [NodeId, NodeId]>(); // insertion-ordered: pairs cut one by one (one-way, small partitions)
   const splits: Split[] = []; // large partitions
   let nextMsg = 1;
 
   for (const { from, to, ...patch } of overrides) links.set(key(from, to), { ...defaults, ...stripUndefined(patch) });
 
-  const link = (from: NodeId, to: NodeId): Link => links.get(key(from, to)) ?? defaults;
-  const rngOf = (from: NodeId, to: NodeId): Rng => {
-    const k = key(from, to);
-    let rng = rngs.get(k);
-    if (!rng) rngs.set(k, (rng = world.rng.fork(`link:${from}->${to}`)));
-    return rng;
+  const link = (from: NodeId, to: NodeId): Link => (links.size === 0 ? defaults : (links.get(key(from, to)) ?? defaults));
+  const pairOf = (from: NodeId, to: NodeId, fromIndex: number, toIndex: number): Pair => {
+    let row = pairs[fromIndex];
+    if (row === undefined) row = pairs[fromIndex] = [];
+    let pair = row[toIndex];
+    if (pair === undefined) {
+      pair = { rng: world.rng.fork(`link:${from}->${to}`), link: link(from, to), version: linkVersion };
+      row[toIndex] = pair;
+    } else if (pair.version !== linkVersion) {
+      pair.link = link(from, to);
+      pair.version = linkVersion;
+    }
+    return pair;
   };
 
-  const transmit = (from: NodeId, to: NodeId, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
+  const done = (d: Delivery): void => {
+    if (d.reason === null) return arrive(d.msg, d.toIndex);
+    const m = d.msg;
+    if (world.tracing) world.record({ type: 'drop', time: world.now, msg: m.id, from: m.from, to: m.to, body: m.body, sentAt: m.sentAt, reason: d.reason });
+  };
+
+  const transmit = (from: NodeId, to: NodeId, toIndex: number, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
     const id = nextMsg++;
     const sentAt = world.now;
     const payload = clone(from, to, body); // nodes never share objects
-    world.record({ type: 'send', time: sentAt, msg: id, from, to, body: payload, copy });
-    let delay = Math.max(0, sample(l.latency, rng));
+    if (world.tracing) world.record({ type: 'send', time: sentAt, msg: id, from, to, body: payload, copy });
+    let delay = sample(l.latency, rng);
+    if (delay < 0) delay = 0;
     if (l.reorder > 0 && rng.chance(l.reorder)) delay += Math.max(0, sample(l.reorderDelay, rng));
     // A heavy tail (a tiny Pareto shape, a huge sigma) can overflow: say which link, not "t=Infinity".
     if (!Number.isFinite(sentAt + delay)) badDelay(from, to, l, delay);
     const lost = l.loss > 0 && rng.chance(l.loss);
     const reason = isCut(from, to) ? 'partition' : lost ? 'loss' : null;
     const msg: Message = { id, from, to, body: payload, sentAt };
-    world.schedule(
-      sentAt + delay,
-      () => {
-        if (reason) world.record({ type: 'drop', time: world.now, msg: id, from, to, body: payload, sentAt, reason });
-        else arrive(msg);
-      },
-      to,
-      'message delivery',
-    );
+    world.push(new Delivery(sentAt + delay, msg, toIndex, reason, done));
   };
 
   const clone = (from: NodeId, to: NodeId, body: unknown): unknown => {
@@ -155,11 +194,10 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
   const check = (ids: NodeId[], path: string): void => ids.forEach((id, i) => checkNode(id, `${path}[${i}]`));
 
   return {
-    send(from, to, body) {
-      const l = link(from, to);
-      const rng = rngOf(from, to);
-      transmit(from, to, body, l, rng, false);
-      if (l.duplicate > 0 && rng.chance(l.duplicate)) transmit(from, to, body, l, rng, true);
+    send(from, to, body, fromIndex = indexOf(from), toIndex = indexOf(to)) {
+      const { link: l, rng } = pairOf(from, to, fromIndex, toIndex);
+      transmit(from, to, toIndex, body, l, rng, false);
+      if (l.duplicate > 0 && rng.chance(l.duplicate)) transmit(from, to, toIndex, body, l, rng, true);
     },
     link,
     setLink(from, to, patch) {
@@ -167,6 +205,7 @@ export function createNetwork({ world, config, checkNode, arrive }: NetworkDeps)
       checkNode(to, 'link.to');
       const parsed = stripUndefined(parseConfig(LinkPatchSchema, patch, 'link settings', `link(${from} -> ${to})`));
       links.set(key(from, to), { ...link(from, to), ...parsed });
+      linkVersion++;
       const change = Object.entries(parsed)
         .map(([k, v]) => `${k}=${typeof v === 'object' ? describe(v as Distribution) : v}`)
         .join(', ');

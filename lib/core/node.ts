@@ -108,12 +108,16 @@ export interface Nodes {
   restart(id: NodeId): void;
   pause(id: NodeId): void;
   resume(id: NodeId): void;
-  /** Called by the network when a message reaches `msg.to`. */
-  arrive(msg: Message): void;
+  /** `id`'s place in the node table: lets the network keep per-link state in arrays. */
+  indexOf(id: NodeId): number;
+  /** Called by the network when a message reaches `msg.to` (at `toIndex` in the table, if known). */
+  arrive(msg: Message, toIndex?: number): void;
 }
 
 type Proc = {
   id: NodeId;
+  /** Place in the node table. */
+  index: number;
   program: Program;
   status: NodeStatus;
   /** Bumped on crash and restart, so timers and replies of a past life die. */
@@ -122,9 +126,37 @@ type Proc = {
   ctx: NodeContext;
   /** Work that arrived while paused, in arrival order. */
   held: Array<() => void>;
-  timers: Set<number>;
   calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }>;
 };
+
+/**
+ * A pending timer: the queue entry itself, so a timer allocates no closure.
+ * `fire` decides, when it is due, whether the node still wants it.
+ */
+class Timer {
+  time: number;
+  seq = 0;
+  readonly node: NodeId;
+  readonly label: string;
+  readonly proc: Proc;
+  readonly incarnation: number;
+  readonly id: number;
+  readonly fn: () => void;
+  readonly fire: (t: Timer) => void;
+  constructor(time: number, proc: Proc, id: number, fn: () => void, label: string, fire: (t: Timer) => void) {
+    this.time = time;
+    this.node = proc.id;
+    this.label = label;
+    this.proc = proc;
+    this.incarnation = proc.incarnation;
+    this.id = id;
+    this.fn = fn;
+    this.fire = fire;
+  }
+  run(): void {
+    this.fire(this);
+  }
+}
 
 /** Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace. */
 function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
@@ -143,9 +175,14 @@ function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
   };
 }
 
-export function createNodes(world: World, send: (from: NodeId, to: NodeId, body: unknown) => void): Nodes {
+export type Send = (from: NodeId, to: NodeId, body: unknown, fromIndex: number, toIndex: number) => void;
+
+export function createNodes(world: World, send: Send): Nodes {
   const procs = new Map<NodeId, Proc>(); // insertion-ordered: iteration is deterministic
+  const table: Proc[] = []; // by index
   let nextTimer = 1;
+  // Pending timers of every node by id, to cancel them: one table, not one set per node.
+  const live = new Map<number, Timer>();
   let nextCall = 1;
 
   const get = (id: NodeId, path: string): Proc => {
@@ -182,8 +219,29 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
     }
   };
 
+  /** A due timer: run it unless cancelled or its node died since; hold it while the node is paused. */
+  const fire = (t: Timer): void => {
+    const p = t.proc;
+    if (p.status === 'crashed' || p.incarnation !== t.incarnation) {
+      live.delete(t.id);
+      return;
+    }
+    if (p.status === 'paused') {
+      p.held.push(() => fire(t));
+      return;
+    }
+    if (!live.delete(t.id)) return; // cancelled
+    if (world.tracing) world.record({ type: 'timer', time: world.now, node: p.id, label: t.label, late: world.now - t.time });
+    const r = t.fn() as unknown;
+    if (r !== undefined) checkResult(p, `setTimer('${t.label}') callback`, r);
+  };
+
+  /** Cancel `p`'s timer `id`, if it is still pending (and is `p`'s). */
+  const cancel = (p: Proc, id: number): void => {
+    if (live.get(id)?.proc === p) live.delete(id);
+  };
+
   const boot = (p: Proc): void => {
-    p.timers.clear();
     p.calls.clear();
     p.held = [];
     const handlers = p.program(p.ctx) as unknown;
@@ -210,8 +268,8 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       rng,
       disk,
       send: (to, body) => {
-        get(to, `nodes.${p.id}.send(to)`); // fail fast on a typo'd node name
-        send(p.id, to, body);
+        const q = procs.get(to) ?? get(to, `nodes.${p.id}.send(to)`); // fail fast on a typo'd node name
+        send(p.id, to, body, p.index, q.index);
       },
       setTimer: (delay, fn, label = 'timer') => {
         if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) {
@@ -219,24 +277,12 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
         }
         if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
         const id = nextTimer++;
-        const due = world.now + delay;
-        const incarnation = p.incarnation;
-        p.timers.add(id);
-        world.schedule(
-          due,
-          () =>
-            onNode(p, incarnation, () => {
-              if (!p.timers.delete(id)) return; // cancelled
-              world.record({ type: 'timer', time: world.now, node: p.id, label, late: world.now - due });
-              const r = fn() as unknown;
-              if (r !== undefined) checkResult(p, `setTimer('${label}') callback`, r);
-            }),
-          p.id,
-          label,
-        );
+        const t = new Timer(world.now + delay, p, id, fn, label, fire);
+        live.set(id, t);
+        world.push(t);
         return id;
       },
-      cancelTimer: (id) => void p.timers.delete(id),
+      cancelTimer: (id) => cancel(p, id),
       call: (to, body, options, onResult) => {
         const timeout = (options as CallOptions | undefined)?.timeout;
         if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
@@ -262,7 +308,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
   };
 
   const handle = (p: Proc, msg: Message): void => {
-    world.record({ type: 'deliver', time: world.now, msg: msg.id, from: msg.from, to: msg.to, body: msg.body, sentAt: msg.sentAt });
+    if (world.tracing) world.record({ type: 'deliver', time: world.now, msg: msg.id, from: msg.from, to: msg.to, body: msg.body, sentAt: msg.sentAt });
     const body = msg.body;
     if (isRpcEnvelope(body) && body.rpc === 'reply') {
       const pending = p.calls.get(body.call);
@@ -271,7 +317,7 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
         return;
       }
       p.calls.delete(body.call);
-      p.timers.delete(pending.timer);
+      cancel(p, pending.timer);
       checkResult(p, 'call result callback', pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt }));
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
       const incarnation = p.incarnation;
@@ -294,17 +340,19 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       if (typeof program !== 'function') configFail('addNode', `addNode(${id}).program`, `a program must be a function (ctx) => handlers, got ${program === null ? 'null' : typeof program}`);
       if (isAsync(program)) configFail('addNode', `addNode(${id}).program`, ASYNC);
       if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
-      const p = { id, program, status: 'running', incarnation: 0, handlers: {}, held: [], timers: new Set(), calls: new Map() } as unknown as Proc;
+      const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: new Map() } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
       const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
       procs.set(id, p);
+      table.push(p);
       // Programs start as the first event at the current time, so every node
       // added before the run exists by the time any program sends.
       const incarnation = p.incarnation;
       world.schedule(world.now, () => onNode(p, incarnation, () => boot(p)), id, 'boot');
     },
     has: (id) => procs.has(id),
+    indexOf: (id) => get(id, `indexOf(${id})`).index,
     clock: (id) => get(id, `clock(${id})`).ctx.clock,
     ids: () => [...procs.keys()],
     program: (id) => get(id, `program(${id})`).program,
@@ -344,8 +392,9 @@ export function createNodes(world: World, send: (from: NodeId, to: NodeId, body:
       p.held = [];
       for (const work of held) world.schedule(world.now, work, id, 'held work');
     },
-    arrive(msg) {
-      const p = get(msg.to, `message ${msg.from} -> ${msg.to}`);
+    arrive(msg, toIndex) {
+      const p = toIndex === undefined ? get(msg.to, `message ${msg.from} -> ${msg.to}`) : table[toIndex]!;
+      if (p.status === 'running') return handle(p, msg); // the common case, without closures
       onNode(
         p,
         p.incarnation,

@@ -17,13 +17,18 @@ export class PayloadError extends Error {
 
 /** A deep copy of `value`, or a PayloadError naming the first field that is not plain data. */
 export function copyPayload(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return copy(value, null, ancestors); // no walk, no try
   try {
-    return copy(value, null, []);
+    return copy(value, null, ancestors);
   } catch (e) {
+    ancestors.length = 0; // a throw skips the pops
     if (!(e instanceof PayloadError)) throw e;
     return copy(value, 'body', []); // again, naming fields this time: it throws with the path
   }
 }
+
+// The objects being copied, outermost first: one array for every copy (empty between copies), not one per message.
+const ancestors: object[] = [];
 
 // `path` is null on the fast first pass: no strings are built per field.
 const at = (path: string | null, suffix: string | number): string | null =>
@@ -56,7 +61,7 @@ function copy(v: unknown, path: string | null, ancestors: object[]): unknown {
     const proto = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) {
       const r: Record<string, unknown> = {};
-      for (const k of Object.keys(o)) r[k] = copy((o as Record<string, unknown>)[k], path === null ? null : `${path}.${k}`, ancestors);
+      for (const k in o) r[k] = copy((o as Record<string, unknown>)[k], path === null ? null : `${path}.${k}`, ancestors);
       out = r;
     } else if (o instanceof Map) {
       const m = new Map();

@@ -33,46 +33,79 @@ export function createRng(seed: Seed, label?: string): Rng {
 }
 
 function makeRng(name: string): Rng {
-  // alea: fast, small state, good statistical quality; seeded by the full name.
-  const prng = seedrandom.alea(name);
-  let spare: number | null = null;
-  const rng: Rng = {
-    name,
-    next: () => prng.double(),
-    uniform: (min, max) => {
-      if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) throw new Error(`${name}: uniform(min, max) needs finite min ≤ max, got uniform(${min}, ${max})`);
-      return min + (max - min) * prng.double();
-    },
-    int: (min, max) => {
-      if (!Number.isInteger(min) || !Number.isInteger(max) || max < min) {
-        throw new Error(`${name}: int(min, max) needs integers with min ≤ max, got int(${min}, ${max})`);
-      }
-      return min + Math.floor(prng.double() * (max - min + 1));
-    },
-    chance: (p) => {
-      if (!(p >= 0 && p <= 1)) throw new Error(`${name}: chance(p) needs a probability in [0, 1], got ${p}`);
-      return p > 0 && prng.double() < p;
-    },
-    pick: (items) => {
-      if (items.length === 0) throw new Error('pick: empty array');
-      return items[Math.floor(prng.double() * items.length)] as (typeof items)[number];
-    },
-    gaussian: () => {
-      if (spare !== null) {
-        const s = spare;
-        spare = null;
-        return s;
-      }
-      let u = 0;
-      while (u === 0) u = prng.double(); // log(0) would be -Infinity
-      const v = prng.double();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
-      return r * Math.cos(2 * Math.PI * v);
-    },
-    fork: (label) => makeRng(`${name}/${label}`),
-  };
-  return rng;
+  // alea: fast, small state, good statistical quality; seeded by the full name
+  // (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw).
+  const { s0, s1, s2, c } = seedrandom.alea(name, { state: true }).state() as AleaState;
+  return new Alea(name, s0, s1, s2, c);
+}
+
+type AleaState = { s0: number; s1: number; s2: number; c: number };
+
+/**
+ * seedrandom's alea generator with its state in fields and its methods on the
+ * prototype: one small object per stream (a simulation has one per node and
+ * per link), and draws the compiler can inline.
+ */
+class Alea implements Rng {
+  readonly name: string;
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private c: number;
+  private spare: number | null = null;
+  constructor(name: string, s0: number, s1: number, s2: number, c: number) {
+    this.name = name;
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.c = c;
+  }
+  private step(): number {
+    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
+    this.s0 = this.s1;
+    this.s1 = this.s2;
+    this.c = t | 0;
+    this.s2 = t - this.c;
+    return this.s2;
+  }
+  next(): number {
+    const hi = this.step();
+    return hi + ((this.step() * 0x200000) | 0) * 1.1102230246251565e-16; // 2^-53
+  }
+  uniform(min: number, max: number): number {
+    if (!Number.isFinite(min) || !Number.isFinite(max) || max < min) throw new Error(`${this.name}: uniform(min, max) needs finite min ≤ max, got uniform(${min}, ${max})`);
+    return min + (max - min) * this.next();
+  }
+  int(min: number, max: number): number {
+    if (!Number.isInteger(min) || !Number.isInteger(max) || max < min) {
+      throw new Error(`${this.name}: int(min, max) needs integers with min ≤ max, got int(${min}, ${max})`);
+    }
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  chance(p: number): boolean {
+    if (!(p >= 0 && p <= 1)) throw new Error(`${this.name}: chance(p) needs a probability in [0, 1], got ${p}`);
+    return p > 0 && this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new Error('pick: empty array');
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
+  gaussian(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.next(); // log(0) would be -Infinity
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+  fork(label: string): Rng {
+    return makeRng(`${this.name}/${label}`);
+  }
 }
 
 // ---------------------------------------------------------------------------

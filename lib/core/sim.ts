@@ -115,13 +115,13 @@ export function createSim(config: SimConfig): Sim {
   const fullTrace = cfg.trace === true || (typeof cfg.trace === 'object' && cfg.trace.limit === undefined);
   const eventLimit = cfg.limits.events ?? (fullTrace ? EVENT_LIMIT_TRACED : EVENT_LIMIT_UNTRACED);
   const scenarioRng = world.rng.fork('scenario');
-  const nodes = createNodes(world, (from, to, body) => network.send(from, to, body));
+  const nodes = createNodes(world, (from, to, body, fromIndex, toIndex) => network.send(from, to, body, fromIndex, toIndex));
   const checkNode = (id: NodeId, path: string): void => {
     if (!nodes.has(id)) {
       configFail('node name', path, `unknown node '${id}' (nodes: ${nodes.ids().join(', ') || 'none'})`);
     }
   };
-  const network = createNetwork({ world, config: cfg.network, checkNode, arrive: (m) => nodes.arrive(m) });
+  const network = createNetwork({ world, config: cfg.network, checkNode, indexOf: (id) => nodes.indexOf(id), arrive: (m, i) => nodes.arrive(m, i) });
   let linksChecked = false;
   let programsChecked = 0; // nodes whose declared peers exist
 

@@ -28,8 +28,12 @@ export interface World {
   readonly trace: TraceEvent[];
   /** Root random stream; components fork their own from it by name. */
   readonly rng: Rng;
+  /** False when the trace is off: callers skip building events nobody keeps. */
+  readonly tracing: boolean;
   /** Run `fn` at virtual time `time` (≥ now, finite). `node` and `label` name it in errors. */
   schedule(time: number, fn: () => void, node?: string, label?: string): void;
+  /** Enqueue a job built by the caller (its `run` is a method: no closure per event); sets its `seq`. */
+  push(job: Job): void;
   record(event: TraceEvent): void;
   /** The trace, trimmed to its limit (the same array every time). */
   keptTrace(): TraceEvent[];
@@ -66,17 +70,24 @@ export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): Worl
         : limit === Infinity
           ? (e) => void trace.push(e)
           : keep;
+  // NaN would silently never run; Infinity would stop time for good.
+  const badTime = (time: number, node?: string, label?: string): never => {
+    throw new SimulationError(describeJob({ node, label }), `cannot schedule at t=${time}: it is before now (t=${world.now}), not a number or not finite`, world.now);
+  };
   const world: World = {
     now: 0,
     queue,
     trace,
     rng,
+    tracing: recordTrace !== false,
     schedule(time, fn, node, label) {
-      if (!(time >= world.now) || time === Infinity) {
-        // NaN would silently never run; Infinity would stop time for good.
-        throw new SimulationError(describeJob({ node, label }), `cannot schedule at t=${time}: it is before now (t=${world.now}), not a number or not finite`, world.now);
-      }
+      if (!(time >= world.now) || time === Infinity) badTime(time, node, label);
       queue.push({ time, seq: seq++, run: fn, node, label });
+    },
+    push(job) {
+      if (!(job.time >= world.now) || job.time === Infinity) badTime(job.time, job.node, job.label);
+      job.seq = seq++;
+      queue.push(job);
     },
     record,
     keptTrace() {
