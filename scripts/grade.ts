@@ -210,12 +210,19 @@ async function main(): Promise<number> {
   const queue = [...exercises];
   const worker = async () => {
     for (let ex = queue.shift(); ex; ex = queue.shift()) {
-      const r = await gradeExercise(ex, {
-        targetDir,
-        timeoutSec: opts.timeoutSec,
-        displayRoot: process.cwd(),
-        collected: testsOf(ex, listing.tests).length ? testsOf(ex, listing.tests) : undefined,
-      });
+      let r: ExerciseResult;
+      try {
+        r = await gradeExercise(ex, {
+          targetDir,
+          timeoutSec: opts.timeoutSec,
+          displayRoot: process.cwd(),
+          collected: testsOf(ex, listing.tests).length ? testsOf(ex, listing.tests) : undefined,
+        });
+      } catch (err) {
+        // A setup problem stops everything; anything else costs this exercise only.
+        if (err instanceof GradingSetupError) throw err;
+        r = { ...notGraded(ex, testsOf(ex, listing.tests)), gradingError: `internal error while grading: ${String(err)}` };
+      }
       byId.set(r.id, r);
       results.push(r);
       writeOut();
