@@ -5,16 +5,20 @@
 // the executed copies and HTML exports to build/notebooks/ (or --out). Exits
 // non-zero when any cell fails, naming the notebook, the cell and the error.
 // The work is done by scripts/execute_notebooks.py; this wrapper finds the
-// python that has Jupyter and sets JUPYTER_PATH.
+// python that has Jupyter and sets JUPYTER_PATH. When every notebook ran, it
+// then checks that the numbers quoted in their prose appear in their outputs
+// (scripts/prose-numbers.ts; --no-prose-check skips that).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findJupyterPython, jupyterEnv, kernelName, projectRoot, pythonCandidates } from './jupyter';
+import { checkProse } from './prose-numbers';
 
 interface Options {
   out: string;
   timeout: number;
+  proseCheck: boolean;
   notebooks: string[];
 }
 
@@ -23,6 +27,7 @@ function usage(): string {
     'usage: npm run execute-notebooks -- [--out DIR] [--timeout SECONDS] [NOTEBOOK.ipynb ...]',
     '  --out DIR          where executed .ipynb and .html go (default: build/notebooks)',
     '  --timeout SECONDS  per-cell timeout, 0 for none (default: 300)',
+    '  --no-prose-check   do not check the numbers in the prose against the outputs',
     '  NOTEBOOK.ipynb     notebooks to run (default: every notebooks/*.ipynb)',
   ].join('\n');
 }
@@ -33,7 +38,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, notebooks: [] };
+  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, proseCheck: true, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -48,7 +53,8 @@ function parseArgs(argv: string[]): Options {
       const seconds = Number(raw);
       if (!Number.isInteger(seconds) || seconds < 0) fail(`--timeout must be a whole number of seconds, got ${raw}`);
       options.timeout = seconds;
-    } else if (flag === '--help' || flag === '-h') {
+    } else if (flag === '--no-prose-check') options.proseCheck = false;
+    else if (flag === '--help' || flag === '-h') {
       console.log(usage());
       process.exit(0);
     } else if (flag.startsWith('-')) fail(`unknown option ${flag}\n${usage()}`);
@@ -102,7 +108,8 @@ function main(): void {
   );
   if (result.error) fail(`could not run ${python}: ${result.error.message}`, 1);
   if (result.signal) fail(`notebook runner killed by ${result.signal}`, 1);
-  process.exit(result.status ?? 1);
+  if (result.status !== 0 || !options.proseCheck) process.exit(result.status ?? 1);
+  process.exit(checkProse(options.out, notebooks));
 }
 
 main();
