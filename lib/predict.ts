@@ -84,7 +84,12 @@ export function readPredictions(file = predictionsFile()): PredictionBook {
   } catch (e) {
     throw new Error(`${file} is not JSON (${(e as Error).message}): move it away, or set FAULTLINE_PREDICTIONS to another file`);
   }
-  return parseConfig(BookSchema, raw, `predictions file ${file}`, 'book') as PredictionBook;
+  return parsePredictions(raw, `predictions file ${file}`);
+}
+
+/** A predictions book checked against its schema, or a ConfigError naming what is wrong. */
+export function parsePredictions(raw: unknown, what = 'predictions file'): PredictionBook {
+  return parseConfig(BookSchema, raw, what, 'book') as PredictionBook;
 }
 
 function writePredictions(book: PredictionBook, file: string): void {
