@@ -100,7 +100,9 @@ function writePredictions(book: PredictionBook, file: string): void {
 }
 
 const shown = (v: Guess, unit?: string): string =>
-  typeof v === 'number' ? `${Number.isInteger(v) ? v : Number(v.toPrecision(4))}${unit ? ` ${unit}` : ''}` : JSON.stringify(v);
+  typeof v === 'number'
+    ? `${Number.isInteger(v) ? v : Number(v.toPrecision(4))}${unit ? `${unit === '%' ? '' : ' '}${unit}` : ''}`
+    : JSON.stringify(v);
 
 /** How `predicted` compares with `actual`; `tolerance` is the relative error still called close. */
 export function compare(predicted: Guess, actual: Guess, tolerance = 0.1): Comparison {

@@ -46,6 +46,8 @@ describe('predict, then reveal', () => {
     predict('03/timeout', 250, { unit: 'ms', file });
     expect(readPredictions(file).predictions['03/timeout']).toEqual({ predicted: 250, unit: 'ms' });
     expect(printed()).toMatch(/03\/timeout recorded: 250 ms/);
+    predict('01/share', 5, { unit: '%', file });
+    expect(printed()).toMatch(/01\/share recorded: 5%\./);
     const c = reveal('03/timeout', 200, { file });
     expect(c).toMatchObject({ closeness: 'ballpark', error: 50 });
     expect(readPredictions(file).predictions['03/timeout']).toEqual({ predicted: 250, unit: 'ms', actual: 200, closeness: 'ballpark' });
