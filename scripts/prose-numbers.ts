@@ -1,9 +1,10 @@
 // npm run check-prose [-- [--dir build/notebooks] [NOTEBOOK.ipynb ...]]
 //
 // Prose that cannot drift from the runs. Every number quoted in a lesson's
-// markdown must either appear in an output of that notebook's executed copy
-// (printed text, a table, or the words on a chart, but not a chart's coordinates),
-// rounded to the precision the prose gives it, or be declared as not coming
+// markdown must either appear in an output of the code cells just above it
+// (the last WINDOW of them) in the notebook's executed copy (printed text, a
+// table, or the words on a chart, but not a chart's coordinates), rounded to
+// the precision the prose gives it, or be declared as not coming
 // from a run, in the same cell, with an HTML comment:
 //
 //     <!-- not from a run: 17%, 2,500, 1/1.2 -->
@@ -79,6 +80,7 @@ function proseOnly(md: string): string {
     .replace(/\$[^$\n]+\$/g, blank)
     .replace(/^#.*$/gm, blank)
     .replace(/\[[^\]]*\]\([^)]*\.ipynb[^)]*\)/g, blank) // links to other lessons: "[01 · Partial failures](...)"
+    .replace(/\b\d{2} · /g, blank) // a lesson named in passing: "10 · System models"
     .replace(/\]\([^)]*\)/g, blank)
     .replace(/https?:\/\/\S+/g, blank)
     .replace(/<[^>]+>/g, blank)
@@ -193,18 +195,29 @@ export function inOutputs(p: ProseNumber, sorted: number[]): boolean {
   });
 }
 
+/**
+ * How many code cells before a markdown cell its numbers may come from. Prose
+ * discusses the run just above it; matching against the whole notebook would
+ * let a drifted number pass by meeting some unrelated output that rounds the same.
+ */
+export const WINDOW = 5;
+
 /** The prose numbers of one executed notebook that no output, input or mark accounts for. */
 export function drifts(nb: Notebook, name: string): Drift[] {
-  const outputs = outputNumbers(nb);
-  const charts = chartNumbers(nb);
+  const cells = nb.cells ?? [];
   const inputs = codeNumbers(nb);
-  return (nb.cells ?? []).flatMap((cell, i) => {
+  return cells.flatMap((cell, i) => {
     if (cell.cell_type !== 'markdown') return [];
+    const above = cells.slice(0, i).filter((c) => c.cell_type === 'code').slice(-WINDOW);
+    const outputs = outputNumbers({ cells: above });
+    const charts = chartNumbers({ cells: above });
     const md = text(cell.source);
     const marked = declared(md);
+    // An input written 0.98 in the code is quoted as 98% in the prose.
+    const isInput = (p: ProseNumber) => inputs.has(p.value) || (p.percent && inputs.has(Number((p.value / 100).toFixed(6))));
     const fromChart = (p: ProseNumber) => marked.onChart.includes(p.value) && inOutputs(p, charts);
     return proseNumbers(md, i)
-      .filter((p) => !marked.notRun.includes(p.value) && !inputs.has(p.value) && !inOutputs(p, outputs) && !fromChart(p))
+      .filter((p) => !marked.notRun.includes(p.value) && !isInput(p) && !inOutputs(p, outputs) && !fromChart(p))
       .map((p) => ({ ...p, notebook: name }));
   });
 }
@@ -239,7 +252,7 @@ export function checkProse(dir: string, names: string[] = []): number {
     );
     return 1;
   }
-  console.log(`prose numbers: ${files.length} notebook${files.length === 1 ? '' : 's'} agree with their outputs`);
+  console.log(`prose numbers: ${files.length === 1 ? '1 notebook agrees' : `${files.length} notebooks agree`} with their outputs`);
   return 0;
 }
 
