@@ -144,8 +144,9 @@ export function describeComparison(id: string, predicted: Guess, actual: Guess, 
  * Record a guess for prediction `id` before running the experiment, e.g.
  * `predict('03/false-suspicions', 5)`. Re-running the cell replaces the guess;
  * after `reveal` it is still stored, but marked as made after the answer.
+ * Returns nothing, so a notebook cell shows only the line it prints.
  */
-export function predict(id: string, value: Guess, opts: PredictOptions = {}): PredictionRecord {
+export function predict(id: string, value: Guess, opts: PredictOptions = {}): void {
   const p = parseConfig(PredictSchema, { id, value, unit: opts.unit }, 'prediction', 'predict');
   const file = opts.file ?? predictionsFile();
   const book = readPredictions(file);
@@ -161,14 +162,13 @@ export function predict(id: string, value: Guess, opts: PredictOptions = {}): Pr
   writePredictions(book, file);
   const late = record.afterReveal ? ' (after seeing the answer: it will not count as a prediction)' : '';
   console.log(`Prediction ${p.id} recorded: ${shown(p.value, p.unit)}${late}. Now run the experiment.`);
-  return record;
 }
 
 /**
  * After the experiment: compare the recorded guess with what the run gave,
  * print how close it was, and store the answer next to the guess.
  */
-export function reveal(id: string, actual: Guess, opts: RevealOptions = {}): Comparison | undefined {
+export function reveal(id: string, actual: Guess, opts: RevealOptions = {}): void {
   const r = parseConfig(RevealSchema, { id, actual, unit: opts.unit, tolerance: opts.tolerance }, 'reveal', 'reveal');
   const file = opts.file ?? predictionsFile();
   const book = readPredictions(file);
@@ -178,7 +178,7 @@ export function reveal(id: string, actual: Guess, opts: RevealOptions = {}): Com
       `No prediction recorded for ${r.id}; the run gave ${shown(r.actual, r.unit)}. ` +
         'Next time, set your guess in the predict(...) line and run that cell before the experiment.',
     );
-    return undefined;
+    return;
   }
   if (typeof record.predicted !== typeof r.actual) {
     throw new Error(
@@ -192,5 +192,4 @@ export function reveal(id: string, actual: Guess, opts: RevealOptions = {}): Com
   writePredictions(book, file);
   const late = record.afterReveal ? ' (recorded after an earlier reveal: not a real prediction)' : '';
   console.log(describeComparison(r.id, record.predicted, r.actual, c, unit) + late);
-  return c;
 }

@@ -167,7 +167,11 @@ export function codeNumbers(nb: Notebook): Set<number> {
   const s = new Set<number>();
   for (const cell of nb.cells ?? []) {
     if (cell.cell_type !== 'code') continue;
-    const src = withoutPredictions(text(cell.source)).replace(/(\d)_(?=\d)/g, '$1');
+    // Literals in the code itself: not in strings (a colour 'rgba(213, 94, 0)') nor in comments.
+    const src = withoutPredictions(text(cell.source))
+      .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, ' ')
+      .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''")
+      .replace(/(\d)_(?=\d)/g, '$1');
     for (const v of numbersIn(src)) s.add(v);
   }
   return s;
