@@ -14,8 +14,8 @@
 // and is then checked against the chart's coordinates instead. Numbers that cannot be results are skipped without a mark:
 // headings, code spans and blocks, math, links, years, list numbering,
 // identifiers with digits (n2, G3, OM(1), 3f, p99), lesson numbers (02, lesson 8),
-// seeds (seed 5), and literals written in the notebook's own code cells (the
-// experiment's inputs). Run by scripts/execute-notebooks.ts after executing;
+// seeds (seed 5), and literals written in the notebook's own code, outside
+// strings and comments (the experiment's inputs). Run by scripts/execute-notebooks.ts after executing;
 // exits 1 on a drift, naming the notebook, the cell, the number and its sentence.
 
 import * as fs from 'fs';
