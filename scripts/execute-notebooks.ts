@@ -92,6 +92,10 @@ function main(): void {
     );
   }
 
+  // The lessons' predict() cells record their placeholder guesses: into a fresh file beside
+  // the executed copies, not the course's own .faultline/ (a run starts from no predictions).
+  const predictions = path.join(options.out, 'predictions.json');
+  fs.rmSync(predictions, { force: true });
   const result = spawnSync(
     python,
     [
@@ -104,7 +108,7 @@ function main(): void {
       kernelName,
       ...notebooks,
     ],
-    { cwd: projectRoot, env: jupyterEnv(), stdio: 'inherit' },
+    { cwd: projectRoot, env: { ...jupyterEnv(), FAULTLINE_PREDICTIONS: predictions }, stdio: 'inherit' },
   );
   if (result.error) fail(`could not run ${python}: ${result.error.message}`, 1);
   if (result.signal) fail(`notebook runner killed by ${result.signal}`, 1);

@@ -256,7 +256,7 @@ export function checkProse(dir: string, names: string[] = []): number {
     );
     return 1;
   }
-  console.log(`prose numbers: ${files.length === 1 ? '1 notebook agrees' : `${files.length} notebooks agree`} with their outputs`);
+  console.log(`prose numbers: ${files.length === 1 ? '1 notebook agrees with its' : `${files.length} notebooks agree with their`} outputs`);
   return 0;
 }
 
