@@ -5,26 +5,31 @@
 // the executed copies and HTML exports to build/notebooks/ (or --out). Exits
 // non-zero when any cell fails, naming the notebook, the cell and the error.
 // The work is done by scripts/execute_notebooks.py; this wrapper finds the
-// python that has Jupyter and sets JUPYTER_PATH.
+// python that has Jupyter and sets JUPYTER_PATH. When every notebook ran, it
+// then checks that the numbers quoted in their prose appear in their outputs
+// (scripts/prose-numbers.ts; --no-prose-check skips that).
 
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findJupyterPython, jupyterEnv, kernelName, projectRoot, pythonCandidates } from './jupyter';
+import { checkProse } from './prose-numbers';
 
 interface Options {
   out: string;
   timeout: number;
   jobs: number;
+  proseCheck: boolean;
   notebooks: string[];
 }
 
 function usage(): string {
   return [
-    'usage: npm run execute-notebooks -- [--out DIR] [--timeout SECONDS] [NOTEBOOK.ipynb ...]',
+    'usage: npm run execute-notebooks -- [--out DIR] [--timeout SECONDS] [--jobs N] [--no-prose-check] [NOTEBOOK.ipynb ...]',
     '  --out DIR          where executed .ipynb and .html go (default: build/notebooks)',
     '  --timeout SECONDS  per-cell timeout, 0 for none (default: 300)',
     '  --jobs N           notebooks to run at once, each with its own kernel (default: 2)',
+    '  --no-prose-check   do not check the numbers in the prose against the outputs',
     '  NOTEBOOK.ipynb     notebooks to run (default: every notebooks/*.ipynb)',
   ].join('\n');
 }
@@ -35,7 +40,7 @@ function fail(message: string, code = 2): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, jobs: 2, notebooks: [] };
+  const options: Options = { out: path.join(projectRoot, 'build', 'notebooks'), timeout: 300, jobs: 2, proseCheck: true, notebooks: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -55,7 +60,8 @@ function parseArgs(argv: string[]): Options {
       const jobs = Number(raw);
       if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs must be a whole number ≥ 1, got ${raw}`);
       options.jobs = jobs;
-    } else if (flag === '--help' || flag === '-h') {
+    } else if (flag === '--no-prose-check') options.proseCheck = false;
+    else if (flag === '--help' || flag === '-h') {
       console.log(usage());
       process.exit(0);
     } else if (flag.startsWith('-')) fail(`unknown option ${flag}\n${usage()}`);
@@ -93,6 +99,10 @@ function main(): void {
     );
   }
 
+  // The lessons' predict() cells record their placeholder guesses: into a fresh file beside
+  // the executed copies, not the course's own .faultline/ (a run starts from no predictions).
+  const predictions = path.join(options.out, 'predictions.json');
+  fs.rmSync(predictions, { force: true });
   const result = spawnSync(
     python,
     [
@@ -107,11 +117,12 @@ function main(): void {
       String(options.jobs),
       ...notebooks,
     ],
-    { cwd: projectRoot, env: jupyterEnv(), stdio: 'inherit' },
+    { cwd: projectRoot, env: { ...jupyterEnv(), FAULTLINE_PREDICTIONS: predictions }, stdio: 'inherit' },
   );
   if (result.error) fail(`could not run ${python}: ${result.error.message}`, 1);
   if (result.signal) fail(`notebook runner killed by ${result.signal}`, 1);
-  process.exit(result.status ?? 1);
+  if (result.status !== 0 || !options.proseCheck) process.exit(result.status ?? 1);
+  process.exit(checkProse(options.out, notebooks));
 }
 
 main();

@@ -9,7 +9,7 @@
 //   course/            the student release (npm run release) + the one shared,
 //                      root-owned node_modules every student's copy links to
 //   hub/               jupyterhub_config.py, its database, cookie secret, log, pids (mode 700)
-//   progress/          board.csv, board.html, board.json, logs/<user>.log (mode 700)
+//   progress/          board.csv, board.html, board.json, predictions.csv, logs/<user>.log (mode 700)
 //   grading/           scratch copies of exercises while they are graded
 // Students log in with their system account (PAM); on first login they get
 // ~/faultline, a copy of course/ that is theirs from then on.
@@ -22,6 +22,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
 import { buildStudent, exerciseIds } from './release';
 import { boardCsv, boardHtml, boardTable, gradeStudent, type Board, type StudentRow } from './workshop/progress';
+import { classPredictions, predictionsCsv, predictionsTable, readStudentPredictions } from './workshop/predictions';
 import {
   WorkshopError,
   alive,
@@ -466,6 +467,12 @@ async function progress(o: Options): Promise<void> {
     fs.writeFileSync(path.join(p.progress, 'board.html'), boardHtml(board, o.watchSec ?? 60));
     fs.writeFileSync(path.join(p.progress, 'board.json'), JSON.stringify(board, null, 2) + '\n');
     console.log(`\n${boardTable(board)}\n`);
+    // The lessons' predict/reveal cells: what the class guessed before each experiment.
+    const predictions = classPredictions(
+      s.users.map((u) => readStudentPredictions(path.join(homeOf(u), 'faultline', '.faultline', 'predictions.json'))),
+    );
+    fs.writeFileSync(path.join(p.progress, 'predictions.csv'), predictionsCsv(predictions));
+    if (predictions.length > 0) console.log(`${predictionsTable(predictions, s.users.length)}\n`);
     say(`graded in ${Math.round((Date.now() - started) / 1000)} s: ${path.join(p.progress, 'board.html')} (and board.csv)`);
     if (o.watchSec === null) return;
     await sleep(Math.max(0, o.watchSec * 1000 - (Date.now() - started)));

@@ -17,6 +17,7 @@ const root = path.resolve(__dirname, '..', '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'notebooks');
 const broken = path.join(fixtures, 'broken.ipynb');
 const ok = path.join(fixtures, 'ok.ipynb');
+const drift = path.join(fixtures, 'drift.ipynb');
 const tsxCli = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const runnerScript = path.join(root, 'scripts', 'execute-notebooks.ts');
 const skip = process.env.FAULTLINE_SKIP_JUPYTER === '1';
@@ -107,6 +108,20 @@ describe.skipIf(skip)('execute-notebooks runner', () => {
       expect(html).toContain('<html');
       expect(html).toContain('hello from <b>ok.ipynb</b>');
       expect(html).toContain('<script>document.getElementById("fixture-html").dataset.ran = "yes";</script>');
+    },
+    TIMEOUT_MS,
+  );
+
+  test(
+    'a notebook whose prose quotes a number no output gives runs cleanly but fails the prose check',
+    async () => {
+      const out = path.join(outDir, 'drift');
+      const { code, output } = await runRunner(['--out', out, drift]);
+      expect(code, output).toBe(1);
+      expect(output).toContain('1 notebook executed, 0 failed');
+      expect(output).toMatch(/drift\.ipynb cell 1: 7 is in no output/);
+      const skipped = await runRunner(['--out', out, '--no-prose-check', drift]);
+      expect(skipped.code, skipped.output).toBe(0);
     },
     TIMEOUT_MS,
   );
