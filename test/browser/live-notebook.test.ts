@@ -1,6 +1,7 @@
 // A real Jupyter Notebook (classic, 6.x) server on 127.0.0.1, driven by headless
-// Chromium: run every cell of a lesson and see a Plotly chart; then prove that a
-// single chart cell re-renders on its own
+// Chromium: run every cell of a lesson and see a Plotly chart; step through its
+// stepped space-time diagram (slider and play); then prove that a single chart
+// cell re-renders on its own
 //   1. after a kernel restart with all outputs cleared (plotly.js inlined again), and
 //   2. after a page reload while the kernel kept running (no output carries
 //      plotly.js any more: the chart loads it from <base_url>files/node_modules/...).
@@ -258,6 +259,43 @@ describe(`live Jupyter Notebook: ${notebookRel}`, () => {
     await shoot('live-run-all');
     const charts = await page.locator(CHART).count();
     expect(charts).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('steps through a stepped space-time diagram in the live notebook (slider and play)', async () => {
+    // Lesson 00's first chart carries a slider (lib/plot/stepper.ts); other notebooks may have none.
+    const cell = page.locator('#notebook-container > .cell').nth(chartCell);
+    const rail = cell.locator('.slider-rail-touch-rect').first();
+    if ((await rail.count()) === 0) {
+      expect(notebookRel, 'lesson 00 must keep its stepped diagram').not.toContain('00-getting-started');
+      return;
+    }
+    const shown = () =>
+      page.evaluate((i) => {
+        const el = (window as any).Jupyter.notebook.get_cell(i).element[0];
+        return Array.from(el.querySelectorAll('.x2y .textpoint')).map((t: any) => t.textContent as string).join('\n');
+      }, chartCell);
+    const slideTo = async (fraction: number) => {
+      await rail.scrollIntoViewIfNeeded();
+      const box = (await rail.boundingBox())!;
+      await page.mouse.click(box.x + box.width * fraction, box.y + box.height / 2);
+      await sleep(400);
+    };
+    await slideTo(0);
+    const start = await shown();
+    await slideTo(1);
+    const end = await shown();
+    expect(end, 'moving the slider changes the node states shown').not.toBe(start);
+    expect(end).toMatch(/pinger: sent \d+, received \d+/);
+    await slideTo(0);
+    await cell.locator('.updatemenu-button', { hasText: 'play' }).first().click();
+    const seen = new Set<string>([await shown()]);
+    for (let i = 0; i < 20 && seen.size < 3; i++) {
+      await sleep(300);
+      seen.add(await shown());
+    }
+    expect(seen.size, 'pressing play walks through the steps').toBeGreaterThanOrEqual(3);
+    await cell.locator('.output_wrapper').screenshot({ path: screenshotPath('live-stepper') });
     expect(pageErrors).toEqual([]);
   });
 
