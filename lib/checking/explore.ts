@@ -7,7 +7,7 @@
 // the schedule that reaches it and rebuilt by running that schedule again.
 import type { NodeClock } from '../core/clock';
 import type { CallResult, Handlers, Message, NodeContext, Program, RpcEnvelope } from '../core/node';
-import { isRpcEnvelope } from '../core/node';
+import { isRpcEnvelope, replyOnce } from '../core/node';
 import { createRng, type Rng, type Seed } from '../core/random';
 import type { NodeId, TraceEvent } from '../core/trace';
 
@@ -168,14 +168,7 @@ export function createModelWorld(nodes: readonly ModelNode[], opts: WorldOptions
       timers.delete(timerKey(p.id, pending.timer));
       pending.onResult({ status: 'ok', body: body.body, latency: now - pending.sentAt });
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
-      const incarnation = p.incarnation;
-      let replied = false;
-      const reply = (response: unknown): void => {
-        if (replied || p.incarnation !== incarnation || p.status === 'crashed') return;
-        replied = true;
-        p.ctx.send(msg.from, { rpc: 'reply', call: body.call, body: response } satisfies RpcEnvelope);
-      };
-      p.handlers.onRequest(body.body, reply, msg);
+      p.handlers.onRequest(body.body, replyOnce(p, msg.from, body.call), msg);
     } else {
       p.handlers.onMessage?.(msg);
     }

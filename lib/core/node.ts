@@ -90,6 +90,25 @@ export function isRpcEnvelope(body: unknown): body is RpcEnvelope {
   return typeof body === 'object' && body !== null && 'rpc' in body && 'call' in body;
 }
 
+/**
+ * The `reply` an `onRequest` handler gets: it answers once, and never after
+ * the node crashed or restarted (a new incarnation did not get the request).
+ * Shared by the simulator and the model checker (lib/checking/explore.ts).
+ */
+export function replyOnce(
+  p: { incarnation: number; status: string; ctx: Pick<NodeContext, 'send'> },
+  to: NodeId,
+  call: number,
+): (response: unknown) => void {
+  const incarnation = p.incarnation;
+  let replied = false;
+  return (response) => {
+    if (replied || p.incarnation !== incarnation || p.status === 'crashed') return;
+    replied = true;
+    p.ctx.send(to, { rpc: 'reply', call, body: response } satisfies RpcEnvelope);
+  };
+}
+
 /** The node table: lifecycle, timers, and the hand-off of delivered messages. */
 export type NodeOptions = {
   /** This node's clocks (default: perfect, reading true time). */
@@ -320,14 +339,7 @@ export function createNodes(world: World, send: Send): Nodes {
       cancel(p, pending.timer);
       checkResult(p, 'call result callback', pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt }));
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
-      const incarnation = p.incarnation;
-      let replied = false;
-      const reply = (response: unknown): void => {
-        if (replied || p.incarnation !== incarnation || p.status === 'crashed') return;
-        replied = true;
-        p.ctx.send(msg.from, { rpc: 'reply', call: body.call, body: response } satisfies RpcEnvelope);
-      };
-      checkResult(p, 'onRequest', p.handlers.onRequest(body.body, reply, msg));
+      checkResult(p, 'onRequest', p.handlers.onRequest(body.body, replyOnce(p, msg.from, body.call), msg));
     } else if (p.handlers.onMessage) {
       checkResult(p, 'onMessage', p.handlers.onMessage(msg));
     }
