@@ -38,7 +38,7 @@ import {
   toGradescope,
   type ExerciseResult,
 } from './grading/grade-lib';
-import { SANDBOX_USER, lockSecrets } from './grading/privileges';
+import { lockSecrets } from './grading/privileges';
 import { writeReports } from './grading/reports';
 
 const USAGE = `usage: npm run grade -- [--target exercises|solutions|<folder>] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>] [--jobs <n>]`;
@@ -181,7 +181,7 @@ async function main(): Promise<number> {
   console.log(`Grading ${rel(targetDir)} (${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${opts.timeoutSec} s each)\n`);
 
   const locked = lockSecrets(ROOT, opts.gradersDir);
-  if (locked.length) console.log(`(as root: ${locked.map(rel).join(', ')} closed to other users; submissions run as ${SANDBOX_USER})\n`);
+  if (locked.length) console.log(`(as root: ${locked.map(rel).join(', ')} closed to other users; submissions run as unprivileged uids of their own)\n`);
 
   // Which tests exist and what they are worth: one listing of every grader, no student code loaded.
   const listing = await listTests(exercises.flatMap(graderFilesOf), Math.max(opts.timeoutSec, 60) * 1000);

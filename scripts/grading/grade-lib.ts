@@ -148,7 +148,7 @@ export function runVitest(opts: {
   const vitest = findVitest();
   const user = opts.collectOnly ? null : sandboxUser();
   if (user) {
-    contain.sweepUser(user.uid, user.gid); // leftovers of a crashed run that held this uid before
+    if (user.stale) contain.sweepUser(user.uid, user.gid); // leftovers of a crashed run that held this uid
     if (!readableChecked) {
       const problem = sandboxCannotRead(ROOT, user);
       if (problem) {

@@ -18,13 +18,13 @@ import * as path from 'node:path';
  */
 export const SANDBOX_UID_BASE = Number(process.env.FAULTLINE_SANDBOX_UID_BASE) || 1_700_000_000;
 export const SANDBOX_UID_SPAN = 100_000;
-/** How sandboxes are named in messages. */
-export const SANDBOX_USER = 'an unprivileged uid of its own';
 
 export interface SandboxUser {
   name: string;
   uid: number;
   gid: number;
+  /** The uid's lock was taken over from a run that died: processes of that run may still be about. */
+  stale: boolean;
   /** Gives the uid back (after its processes are gone). */
   release(): void;
 }
@@ -61,6 +61,7 @@ let nextProbe = Math.floor(Math.random() * SANDBOX_UID_SPAN);
 export function sandboxUser(): SandboxUser | null {
   if (!isRoot()) return null;
   const dir = lockDir();
+  let stale = false;
   for (let tries = 0; tries < 1000; tries++) {
     const uid = SANDBOX_UID_BASE + (nextProbe++ % SANDBOX_UID_SPAN);
     const lock = path.join(dir, String(uid));
@@ -69,10 +70,13 @@ export function sandboxUser(): SandboxUser | null {
     } catch {
       const owner = Number(fs.readFileSync(lock, 'utf8'));
       if (Number.isInteger(owner) && owner > 0 && alive(owner)) continue;
+      // Its owner died: take the lock over (next probe of this uid), sweeping first.
       fs.rmSync(lock, { force: true });
+      nextProbe--;
+      stale = true;
       continue;
     }
-    return { name: `uid ${uid}`, uid, gid: uid, release: () => fs.rmSync(lock, { force: true }) };
+    return { name: `uid ${uid}`, uid, gid: uid, stale, release: () => fs.rmSync(lock, { force: true }) };
   }
   throw new Error(`no free sandbox uid in ${SANDBOX_UID_BASE}..${SANDBOX_UID_BASE + SANDBOX_UID_SPAN - 1}`);
 }

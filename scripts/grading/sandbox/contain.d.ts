@@ -1,7 +1,6 @@
 export const MARKER: string;
 export interface Group { kind: 'v2' | 'pids' | 'memory' | 'freezer'; dir: string }
 export function isRoot(): boolean;
-export function canContain(): boolean;
 export function createGroups(name: string, limits: { processes?: number; memoryBytes?: number }): Group[];
 export function attach(groups: Group[], pid: number): boolean;
 export function killGroup(group: Group): void;

@@ -167,20 +167,6 @@ function sweepMarker(token) {
   }
 }
 
-/** Whether this process may make a cgroup that can kill a whole family (v2 cgroup.kill, or v1 freezer). */
-function canContain() {
-  if (!isRoot()) return false;
-  return cgroupParents().some((p) => {
-    if (p.kind !== 'v2' && p.kind !== 'freezer') return false;
-    try {
-      fs.accessSync(p.dir, fs.constants.W_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /**
  * Every process of a sandbox family, however it detached: its cgroups, and
  * (as root) every process of its uid, which no other run shares; without
@@ -192,4 +178,4 @@ function cleanup(prefix, user) {
   if (fs.existsSync('/proc')) sweepMarker(prefix);
 }
 
-module.exports = { MARKER, isRoot, canContain, createGroups, attach, killGroup, releaseGroups, sweepUser, sweepMarker, cleanup };
+module.exports = { MARKER, isRoot, createGroups, attach, killGroup, releaseGroups, sweepUser, sweepMarker, cleanup };

@@ -292,23 +292,30 @@ const live = new Map<string, Connection>();
 function connection(exercise: string): Connection {
   const current = live.get(exercise);
   if (current && !current.gone) return current;
-  current?.close();
+  if (current) {
+    countSent(current);
+    current.close();
+  }
   live.delete(exercise);
   const s = settings();
   folder ??= prepareFolder(s);
   const c = new Connection(exercise, s, folder);
   live.set(exercise, c);
-  allConnections.push(c);
+  sandboxes++;
   return c;
 }
 
-const allConnections: Connection[] = [];
+/** Requests sent to sandboxes already closed, by kind (FAULTLINE_RPC_STATS). */
+const sentBefore: Record<string, number> = {};
+let sandboxes = 0;
+const countSent = (c: Connection) => {
+  for (const [k, n] of Object.entries(c.endpoint.sent)) sentBefore[k] = (sentBefore[k] ?? 0) + n;
+};
 
 process.on('exit', () => {
   if (process.env.FAULTLINE_RPC_STATS) {
-    const total: Record<string, number> = {};
-    for (const c of allConnections) for (const [k, n] of Object.entries(c.endpoint.sent)) total[k] = (total[k] ?? 0) + n;
-    fs.writeSync(2, `faultline rpc: ${allConnections.length} sandbox(es), requests ${JSON.stringify(total)}\n`);
+    for (const c of live.values()) countSent(c);
+    fs.writeSync(2, `faultline rpc: ${sandboxes} sandbox(es), requests ${JSON.stringify(sentBefore)}\n`);
   }
   for (const c of live.values()) c.close();
   if (folder) fs.rmSync(folder, { recursive: true, force: true });
