@@ -134,8 +134,8 @@ class Connection {
     s: Settings,
     dir: string,
   ) {
-    // [dead, main thread writing, calls started, in a call, deadline ms] (see pipe-thread.js).
-    const shared = new SharedArrayBuffer(20);
+    // [dead, main thread writing, calls started, in a call, deadline ms, sandbox pid] (see pipe-thread.js).
+    const shared = new SharedArrayBuffer(24);
     this.state = new Int32Array(shared);
     // Blocking FIFOs, opened read-write so that opening never waits for the other end.
     this.fifoDir = fs.mkdtempSync(path.join(os.tmpdir(), `${s.prefix}-pipe-`));
@@ -273,6 +273,16 @@ class Connection {
     this.closed = true;
     this.gone ??= 'closed';
     this.port.postMessage({ close: true });
+    // The watchdog may never get to that message (the process is exiting):
+    // kill the sandbox's group from here too, synchronously.
+    const pid = Atomics.load(this.state, 5);
+    if (pid > 0) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone already */
+      }
+    }
     setTimeout(() => {
       for (const fd of [this.reqFd, this.resFd]) {
         try {

@@ -14,7 +14,7 @@ const contain = require('./contain.js');
 
 const { port, shared, command, args, cwd, env, uid, gid, groupName, limits, reqFd, resFd, reqPath } = workerData;
 // shared[0]: the sandbox is dead; shared[1]: the main thread is inside a write to the request FIFO;
-// shared[2..4]: the per-call limit (below).
+// shared[2..4]: the per-call limit (below); shared[5]: the sandbox's pid.
 const state = new Int32Array(shared);
 
 const groups = contain.createGroups(groupName, limits);
@@ -24,10 +24,12 @@ const child = spawn(command, args, {
   uid: uid ?? undefined,
   gid: gid ?? undefined,
   detached: true,
-  stdio: ['ignore', 'pipe', 'pipe', reqFd, resFd],
+  // stdin: a pipe only this process writes to; at its end the sandbox knows the grader is gone (worker.ts).
+  stdio: ['pipe', 'pipe', 'pipe', reqFd, resFd],
 });
 let dead = false;
 let tail = '';
+if (child.pid !== undefined) Atomics.store(state, 5, child.pid); // so the main thread can kill it at exit
 
 function stop() {
   for (const g of groups) contain.killGroup(g);

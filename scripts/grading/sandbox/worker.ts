@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { installImportGuard, type ImportRules } from './guard';
+import { Worker } from 'node:worker_threads';
 import { Membrane } from './membrane';
 import { Endpoint, type Transport } from './rpc';
 
@@ -54,7 +55,23 @@ function fdTransport(): Transport {
   };
 }
 
+/**
+ * Dies with the grader: stdin is a pipe whose other end only the grader holds,
+ * so it reaches end of file when the grader is gone, however it went (even
+ * SIGKILL). The main thread is blocked in reads, so a thread watches it.
+ */
+function dieWithGrader(): void {
+  const watcher = new Worker(
+    "const fs = require('fs'); const b = Buffer.alloc(64);" +
+      'for (;;) { let n = 0; try { n = fs.readSync(0, b, 0, 64, null); } catch (e) { if (e.code === "EAGAIN") continue; } if (n <= 0) break; }' +
+      "process.kill(process.pid, 'SIGKILL');",
+    { eval: true },
+  );
+  watcher.unref();
+}
+
 function main(): void {
+  dieWithGrader();
   const [dir, rulesJson] = process.argv.slice(2);
   if (!dir || !rulesJson) throw new Error('usage: worker.ts <sandbox dir> <rules JSON>');
   const rules = JSON.parse(rulesJson) as ImportRules;
