@@ -8,7 +8,7 @@ import { copyPayload, PayloadError } from './payload';
 import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
 import type { Message } from './node';
 import type { DropReason, NodeId } from './trace';
-import type { World } from './world';
+import type { Job, World } from './world';
 
 const LinkFields = {
   /** One-way delay in ms. */
@@ -89,6 +89,7 @@ type Pair = { rng: Rng; link: Link; version: number };
 class Delivery {
   time: number;
   seq = 0;
+  next: Job | undefined = undefined;
   readonly node: NodeId;
   readonly label = 'message delivery';
   readonly msg: Message;

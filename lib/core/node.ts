@@ -3,11 +3,12 @@
 // volatile state (lost in a crash) and whatever it puts in `ctx.disk` is
 // durable. A paused node handles nothing: messages and timers wait and are
 // handled, late, when it resumes. A crashed node loses them.
+import { HandleTable } from './handles';
 import { createClock, type ClockConfig, type NodeClock } from './clock';
 import { configFail, SimulationError } from './config';
 import type { Rng } from './random';
 import type { NodeId } from './trace';
-import type { World } from './world';
+import type { Job, World } from './world';
 
 export interface Message {
   readonly id: number;
@@ -155,20 +156,21 @@ type Proc = {
 class Timer {
   time: number;
   seq = 0;
+  next: Job | undefined = undefined;
   readonly node: NodeId;
   readonly label: string;
   readonly proc: Proc;
   readonly incarnation: number;
-  readonly id: number;
+  /** Its handle in the timer table (what setTimer returns). */
+  id = 0;
   readonly fn: () => void;
   readonly fire: (t: Timer) => void;
-  constructor(time: number, proc: Proc, id: number, fn: () => void, label: string, fire: (t: Timer) => void) {
+  constructor(time: number, proc: Proc, fn: () => void, label: string, fire: (t: Timer) => void) {
     this.time = time;
     this.node = proc.id;
     this.label = label;
     this.proc = proc;
     this.incarnation = proc.incarnation;
-    this.id = id;
     this.fn = fn;
     this.fire = fire;
   }
@@ -199,9 +201,8 @@ export type Send = (from: NodeId, to: NodeId, body: unknown, fromIndex: number, 
 export function createNodes(world: World, send: Send): Nodes {
   const procs = new Map<NodeId, Proc>(); // insertion-ordered: iteration is deterministic
   const table: Proc[] = []; // by index
-  let nextTimer = 1;
   // Pending timers of every node by id, to cancel them: one table, not one set per node.
-  const live = new Map<number, Timer>();
+  const live = new HandleTable<Timer>();
   let nextCall = 1;
 
   const get = (id: NodeId, path: string): Proc => {
@@ -242,14 +243,14 @@ export function createNodes(world: World, send: Send): Nodes {
   const fire = (t: Timer): void => {
     const p = t.proc;
     if (p.status === 'crashed' || p.incarnation !== t.incarnation) {
-      live.delete(t.id);
+      live.remove(t.id);
       return;
     }
     if (p.status === 'paused') {
       p.held.push(() => fire(t));
       return;
     }
-    if (!live.delete(t.id)) return; // cancelled
+    if (!live.remove(t.id)) return; // cancelled
     if (world.tracing) world.record({ type: 'timer', time: world.now, node: p.id, label: t.label, late: world.now - t.time });
     const r = t.fn() as unknown;
     if (r !== undefined) checkResult(p, `setTimer('${t.label}') callback`, r);
@@ -257,7 +258,7 @@ export function createNodes(world: World, send: Send): Nodes {
 
   /** Cancel `p`'s timer `id`, if it is still pending (and is `p`'s). */
   const cancel = (p: Proc, id: number): void => {
-    if (live.get(id)?.proc === p) live.delete(id);
+    if (typeof id === 'number' && live.get(id)?.proc === p) live.remove(id);
   };
 
   const boot = (p: Proc): void => {
@@ -295,11 +296,10 @@ export function createNodes(world: World, send: Send): Nodes {
           fail(p, `.setTimer('${label}')`, `delay must be a finite number of ms ≥ 0, got ${typeof delay === 'string' ? `'${delay}'` : String(delay)}`);
         }
         if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
-        const id = nextTimer++;
-        const t = new Timer(world.now + delay, p, id, fn, label, fire);
-        live.set(id, t);
+        const t = new Timer(world.now + delay, p, fn, label, fire);
+        t.id = live.add(t);
         world.push(t);
-        return id;
+        return t.id;
       },
       cancelTimer: (id) => cancel(p, id),
       call: (to, body, options, onResult) => {

@@ -2,7 +2,7 @@
 // trace. Only the simulation moves time forward; nothing here reads the
 // wall clock or calls setTimeout.
 import { SimulationError } from './config';
-import { EventHeap, type Scheduled } from './heap';
+import { CalendarQueue, type Scheduled } from './calendar';
 import type { Rng } from './random';
 import { markTruncated, type TraceEvent } from './trace';
 
@@ -23,7 +23,7 @@ export type TraceOptions = {
 
 export interface World {
   now: number;
-  readonly queue: EventHeap<Job>;
+  readonly queue: CalendarQueue<Job>;
   /** The kept events; with a limit, read it through `keptTrace()`. */
   readonly trace: TraceEvent[];
   /** Root random stream; components fork their own from it by name. */
@@ -41,7 +41,7 @@ export interface World {
 
 export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): World {
   let seq = 0;
-  const queue = new EventHeap<Job>();
+  const queue = new CalendarQueue<Job>();
   const trace: TraceEvent[] = [];
   const opts: TraceOptions = typeof recordTrace === 'object' ? recordTrace : {};
   const limit = opts.limit ?? Infinity;
@@ -82,7 +82,7 @@ export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): Worl
     tracing: recordTrace !== false,
     schedule(time, fn, node, label) {
       if (!(time >= world.now) || time === Infinity) badTime(time, node, label);
-      queue.push({ time, seq: seq++, run: fn, node, label });
+      queue.push({ time, seq: seq++, next: undefined, run: fn, node, label });
     },
     push(job) {
       if (!(job.time >= world.now) || job.time === Infinity) badTime(job.time, job.node, job.label);
