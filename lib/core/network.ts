@@ -84,30 +84,28 @@ type Pair = { rng: Rng; link: Link; version: number };
 
 /**
  * A message on its way: the queue entry itself, so a send allocates no
- * closure. `reason` is decided at send time: null means it arrives.
+ * closure. `reason` is decided at send time: null means it arrives. Entries
+ * that are done are reused (a small pool), like timers.
  */
 class Delivery {
-  time: number;
+  time = 0;
   seq = 0;
   next: Job | undefined = undefined;
-  readonly node: NodeId;
+  node: NodeId = '';
   readonly label = 'message delivery';
-  readonly msg: Message;
-  readonly toIndex: number;
-  readonly reason: DropReason | null;
+  msg: Message | null = null;
+  toIndex = 0;
+  reason: DropReason | null = null;
   readonly done: (d: Delivery) => void;
-  constructor(time: number, msg: Message, toIndex: number, reason: DropReason | null, done: (d: Delivery) => void) {
-    this.time = time;
-    this.node = msg.to;
-    this.msg = msg;
-    this.toIndex = toIndex;
-    this.reason = reason;
+  constructor(done: (d: Delivery) => void) {
     this.done = done;
   }
   run(): void {
     this.done(this);
   }
 }
+
+const DELIVERY_POOL = 256;
 
 export function createNetwork({ world, config, checkNode, indexOf, arrive }: NetworkDeps): Network {
   const { links: overrides, ...defaults } = config;
@@ -135,17 +133,22 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
     return pair;
   };
 
+  const pool: Delivery[] = [];
   const done = (d: Delivery): void => {
-    if (d.reason === null) return arrive(d.msg, d.toIndex);
-    const m = d.msg;
-    if (world.tracing) world.record({ type: 'drop', time: world.now, msg: m.id, from: m.from, to: m.to, body: m.body, sentAt: m.sentAt, reason: d.reason });
+    const m = d.msg!;
+    const reason = d.reason;
+    const toIndex = d.toIndex;
+    d.msg = null;
+    if (pool.length < DELIVERY_POOL) pool.push(d); // nothing refers to it any more
+    if (reason === null) return arrive(m, toIndex);
+    if (world.tracing) world.record({ type: 'drop', time: world.now, msg: m.id, from: m.from, to: m.to, body: m.body, sentAt: m.sentAt, reason });
   };
 
   const transmit = (from: NodeId, to: NodeId, toIndex: number, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
     const id = nextMsg++;
     const sentAt = world.now;
     const payload = clone(from, to, body); // nodes never share objects
-    if (world.tracing) world.record({ type: 'send', time: sentAt, msg: id, from, to, body: payload, copy });
+    if (world.tracing) world.recordSend(sentAt, id, from, to, payload, copy);
     let delay = sample(l.latency, rng);
     if (delay < 0) delay = 0;
     if (l.reorder > 0 && rng.chance(l.reorder)) delay += Math.max(0, sample(l.reorderDelay, rng));
@@ -154,7 +157,13 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
     const lost = l.loss > 0 && rng.chance(l.loss);
     const reason = isCut(from, to) ? 'partition' : lost ? 'loss' : null;
     const msg: Message = { id, from, to, body: payload, sentAt };
-    world.push(new Delivery(sentAt + delay, msg, toIndex, reason, done));
+    const d = pool.pop() ?? new Delivery(done);
+    d.time = sentAt + delay;
+    d.node = to;
+    d.msg = msg;
+    d.toIndex = toIndex;
+    d.reason = reason;
+    world.push(d);
   };
 
   const clone = (from: NodeId, to: NodeId, body: unknown): unknown => {

@@ -151,33 +151,33 @@ type Proc = {
 
 /**
  * A pending timer: the queue entry itself, so a timer allocates no closure.
- * `fire` decides, when it is due, whether the node still wants it.
+ * `fire` decides, when it is due, whether the node still wants it. Timers
+ * that are done go back to a small pool and are reused by the next
+ * `setTimer` (usually the very next thing a timer callback does), so a
+ * heartbeat allocates nothing and its timer stays in the cache.
  */
 class Timer {
-  time: number;
+  time = 0;
   seq = 0;
   next: Job | undefined = undefined;
-  readonly node: NodeId;
-  readonly label: string;
-  readonly proc: Proc;
-  readonly incarnation: number;
+  node: NodeId = '';
+  label = '';
+  proc: Proc;
+  incarnation = 0;
   /** Its handle in the timer table (what setTimer returns). */
   id = 0;
-  readonly fn: () => void;
+  fn: (() => void) | null = null;
   readonly fire: (t: Timer) => void;
-  constructor(time: number, proc: Proc, fn: () => void, label: string, fire: (t: Timer) => void) {
-    this.time = time;
-    this.node = proc.id;
-    this.label = label;
+  constructor(proc: Proc, fire: (t: Timer) => void) {
     this.proc = proc;
-    this.incarnation = proc.incarnation;
-    this.fn = fn;
     this.fire = fire;
   }
   run(): void {
     this.fire(this);
   }
 }
+
+const TIMER_POOL = 256;
 
 /** Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace. */
 function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
@@ -244,16 +244,36 @@ export function createNodes(world: World, send: Send): Nodes {
     const p = t.proc;
     if (p.status === 'crashed' || p.incarnation !== t.incarnation) {
       live.remove(t.id);
-      return;
+      return release(t);
     }
     if (p.status === 'paused') {
       p.held.push(() => fire(t));
       return;
     }
-    if (!live.remove(t.id)) return; // cancelled
-    if (world.tracing) world.record({ type: 'timer', time: world.now, node: p.id, label: t.label, late: world.now - t.time });
-    const r = t.fn() as unknown;
-    if (r !== undefined) checkResult(p, `setTimer('${t.label}') callback`, r);
+    if (!live.remove(t.id)) return release(t); // cancelled
+    if (world.tracing) world.recordTimer(world.now, p.id, t.label, world.now - t.time);
+    const fn = t.fn!;
+    const label = t.label;
+    release(t); // nothing refers to it any more: the callback's own setTimer may reuse it
+    const r = fn() as unknown;
+    if (r !== undefined) checkResult(p, `setTimer('${label}') callback`, r);
+  };
+
+  // Timers that are done, for reuse (their queue entry and handle are gone).
+  const pool: Timer[] = [];
+  const release = (t: Timer): void => {
+    t.fn = null; // do not keep the callback's closure alive
+    if (pool.length < TIMER_POOL) pool.push(t);
+  };
+  const newTimer = (p: Proc, time: number, fn: () => void, label: string): Timer => {
+    const t = pool.pop() ?? new Timer(p, fire);
+    t.time = time;
+    t.node = p.id;
+    t.label = label;
+    t.proc = p;
+    t.incarnation = p.incarnation;
+    t.fn = fn;
+    return t;
   };
 
   /** Cancel `p`'s timer `id`, if it is still pending (and is `p`'s). */
@@ -296,7 +316,7 @@ export function createNodes(world: World, send: Send): Nodes {
           fail(p, `.setTimer('${label}')`, `delay must be a finite number of ms ≥ 0, got ${typeof delay === 'string' ? `'${delay}'` : String(delay)}`);
         }
         if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
-        const t = new Timer(world.now + delay, p, fn, label, fire);
+        const t = newTimer(p, world.now + delay, fn, label);
         t.id = live.add(t);
         world.push(t);
         return t.id;
@@ -327,7 +347,7 @@ export function createNodes(world: World, send: Send): Nodes {
   };
 
   const handle = (p: Proc, msg: Message): void => {
-    if (world.tracing) world.record({ type: 'deliver', time: world.now, msg: msg.id, from: msg.from, to: msg.to, body: msg.body, sentAt: msg.sentAt });
+    if (world.tracing) world.recordDeliver(world.now, msg.id, msg.from, msg.to, msg.body, msg.sentAt);
     const body = msg.body;
     if (isRpcEnvelope(body) && body.rpc === 'reply') {
       const pending = p.calls.get(body.call);

@@ -4,7 +4,8 @@
 import { SimulationError } from './config';
 import { CalendarQueue, type Scheduled } from './calendar';
 import type { Rng } from './random';
-import { markTruncated, type TraceEvent } from './trace';
+import type { NodeId, TraceEvent } from './trace';
+import { createTraceLog } from './trace-log';
 
 export interface Job extends Scheduled {
   run: () => void;
@@ -24,8 +25,6 @@ export type TraceOptions = {
 export interface World {
   now: number;
   readonly queue: CalendarQueue<Job>;
-  /** The kept events; with a limit, read it through `keptTrace()`. */
-  readonly trace: TraceEvent[];
   /** Root random stream; components fork their own from it by name. */
   readonly rng: Rng;
   /** False when the trace is off: callers skip building events nobody keeps. */
@@ -35,6 +34,10 @@ export interface World {
   /** Enqueue a job built by the caller (its `run` is a method: no closure per event); sets its `seq`. */
   push(job: Job): void;
   record(event: TraceEvent): void;
+  // The events of every message and timer, recorded without building an object (callers check `tracing`).
+  recordSend(time: number, msg: number, from: NodeId, to: NodeId, body: unknown, copy: boolean): void;
+  recordDeliver(time: number, msg: number, from: NodeId, to: NodeId, body: unknown, sentAt: number): void;
+  recordTimer(time: number, node: NodeId, label: string, late: number): void;
   /** The trace, trimmed to its limit (the same array every time). */
   keptTrace(): TraceEvent[];
 }
@@ -42,34 +45,27 @@ export interface World {
 export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): World {
   let seq = 0;
   const queue = new CalendarQueue<Job>();
-  const trace: TraceEvent[] = [];
   const opts: TraceOptions = typeof recordTrace === 'object' ? recordTrace : {};
   const limit = opts.limit ?? Infinity;
-  let dropped = 0;
-  // Trim in chunks (when twice the limit is reached), so keeping the last N costs O(1) per event.
-  const trim = (): void => {
-    if (trace.length <= limit) return;
-    const extra = trace.length - limit;
-    trace.splice(0, extra);
-    dropped += extra;
-    markTruncated(trace, dropped);
-  };
-  const keep = (e: TraceEvent): void => {
-    trace.push(e);
-    if (trace.length >= 2 * limit) trim();
-  };
+  const log = createTraceLog(limit);
   const onEvent = opts.onEvent;
   const record: (e: TraceEvent) => void =
     recordTrace === false
       ? () => {}
       : onEvent
         ? (e) => {
-            if (limit > 0) keep(e);
+            if (limit > 0) log.event(e);
             onEvent(e);
           }
-        : limit === Infinity
-          ? (e) => void trace.push(e)
-          : keep;
+        : log.event;
+  // A stream needs every event as an object anyway; otherwise the log keeps them in columns.
+  const recordSend: World['recordSend'] = onEvent
+    ? (time, msg, from, to, body, copy) => record({ type: 'send', time, msg, from, to, body, copy })
+    : log.send;
+  const recordDeliver: World['recordDeliver'] = onEvent
+    ? (time, msg, from, to, body, sentAt) => record({ type: 'deliver', time, msg, from, to, body, sentAt })
+    : log.deliver;
+  const recordTimer: World['recordTimer'] = onEvent ? (time, node, label, late) => record({ type: 'timer', time, node, label, late }) : log.timer;
   // NaN would silently never run; Infinity would stop time for good.
   const badTime = (time: number, node?: string, label?: string): never => {
     throw new SimulationError(describeJob({ node, label }), `cannot schedule at t=${time}: it is before now (t=${world.now}), not a number or not finite`, world.now);
@@ -77,7 +73,6 @@ export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): Worl
   const world: World = {
     now: 0,
     queue,
-    trace,
     rng,
     tracing: recordTrace !== false,
     schedule(time, fn, node, label) {
@@ -90,10 +85,10 @@ export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): Worl
       queue.push(job);
     },
     record,
-    keptTrace() {
-      trim();
-      return trace;
-    },
+    recordSend,
+    recordDeliver,
+    recordTimer,
+    keptTrace: () => log.read(),
   };
   return world;
 }

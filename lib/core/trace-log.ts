@@ -1,0 +1,151 @@
+// Where the trace is written during a run. The three events of every message
+// and timer (send, deliver, timer) go into columns (typed arrays for the
+// numbers, plain arrays for names and bodies) instead of one object each:
+// a long traced run then allocates nothing per event for the garbage
+// collector to copy and promote. The events become TraceEvent objects, the
+// shape every checker and chart reads, when the trace is read. Rarer events
+// (faults, drops, notes, clock changes) are kept as the objects they are.
+import { markTruncated, type NodeId, type TraceEvent } from './trace';
+
+const SEND = 0;
+const SEND_COPY = 1;
+const DELIVER = 2;
+const TIMER = 3;
+const OBJECT = 4;
+
+export interface TraceLog {
+  send(time: number, msg: number, from: NodeId, to: NodeId, body: unknown, copy: boolean): void;
+  deliver(time: number, msg: number, from: NodeId, to: NodeId, body: unknown, sentAt: number): void;
+  timer(time: number, node: NodeId, label: string, late: number): void;
+  /** Any other event, as it is. */
+  event(e: TraceEvent): void;
+  /** The events so far (the last `limit` of them), as objects: the same array every time. */
+  read(): TraceEvent[];
+}
+
+/** Keep every event, or the last `limit` (trimmed in chunks, so keeping costs O(1) per event). */
+export function createTraceLog(limit = Infinity): TraceLog {
+  const trace: TraceEvent[] = []; // the events already read, oldest first
+  let dropped = 0;
+  let n = 0; // events in the columns, after those in `trace`
+  let kind = new Uint8Array(1024);
+  let time = new Float64Array(1024);
+  let num = new Float64Array(1024); // msg id
+  let num2 = new Float64Array(1024); // sentAt (deliver), late (timer)
+  const a: unknown[] = []; // from (send, deliver), node (timer), the event (other)
+  const b: unknown[] = []; // to, label
+  const c: unknown[] = []; // body
+
+  const grow = (): void => {
+    const size = kind.length * 2;
+    const k = new Uint8Array(size);
+    const t = new Float64Array(size);
+    const x = new Float64Array(size);
+    const y = new Float64Array(size);
+    k.set(kind);
+    t.set(time);
+    x.set(num);
+    y.set(num2);
+    kind = k;
+    time = t;
+    num = x;
+    num2 = y;
+  };
+
+  // Bounded: once twice the limit is pending, forget all but the last `limit`.
+  const trimColumns = (): void => {
+    const extra = n - limit;
+    dropped += trace.length + extra;
+    trace.length = 0;
+    kind.copyWithin(0, extra, n);
+    time.copyWithin(0, extra, n);
+    num.copyWithin(0, extra, n);
+    num2.copyWithin(0, extra, n);
+    a.splice(0, extra);
+    b.splice(0, extra);
+    c.splice(0, extra);
+    n -= extra;
+  };
+
+  const row = (k: number, t: number): number => {
+    if (n === kind.length) grow();
+    const i = n++;
+    kind[i] = k;
+    time[i] = t;
+    return i;
+  };
+  const added = (): void => {
+    if (n >= 2 * limit) trimColumns();
+  };
+
+  const materialize = (i: number): TraceEvent => {
+    const k = kind[i]!;
+    switch (k) {
+      case SEND:
+      case SEND_COPY:
+        return { type: 'send', time: time[i]!, msg: num[i]!, from: a[i] as NodeId, to: b[i] as NodeId, body: c[i], copy: k === SEND_COPY };
+      case DELIVER:
+        return { type: 'deliver', time: time[i]!, msg: num[i]!, from: a[i] as NodeId, to: b[i] as NodeId, body: c[i], sentAt: num2[i]! };
+      case TIMER:
+        return { type: 'timer', time: time[i]!, node: a[i] as NodeId, label: b[i] as string, late: num2[i]! };
+      default:
+        return a[i] as TraceEvent;
+    }
+  };
+
+  return {
+    send(t, msg, from, to, body, copy) {
+      const i = row(copy ? SEND_COPY : SEND, t);
+      num[i] = msg;
+      a[i] = from;
+      b[i] = to;
+      c[i] = body;
+      added();
+    },
+    deliver(t, msg, from, to, body, sentAt) {
+      const i = row(DELIVER, t);
+      num[i] = msg;
+      num2[i] = sentAt;
+      a[i] = from;
+      b[i] = to;
+      c[i] = body;
+      added();
+    },
+    timer(t, node, label, late) {
+      const i = row(TIMER, t);
+      num2[i] = late;
+      a[i] = node;
+      b[i] = label;
+      c[i] = undefined;
+      added();
+    },
+    event(e) {
+      const i = row(OBJECT, e.time);
+      a[i] = e;
+      b[i] = undefined;
+      c[i] = undefined;
+      added();
+    },
+    read() {
+      for (let i = 0; i < n; i++) trace.push(materialize(i));
+      n = 0;
+      if (kind.length > 1024) {
+        // The objects hold the events now: give the columns' memory back.
+        kind = new Uint8Array(1024);
+        time = new Float64Array(1024);
+        num = new Float64Array(1024);
+        num2 = new Float64Array(1024);
+      }
+      a.length = 0;
+      b.length = 0;
+      c.length = 0;
+      if (trace.length > limit) {
+        const extra = trace.length - limit;
+        trace.splice(0, extra);
+        dropped += extra;
+      }
+      if (dropped > 0) markTruncated(trace, dropped);
+      return trace;
+    },
+  };
+}
