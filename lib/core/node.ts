@@ -146,7 +146,9 @@ type Proc = {
   ctx: NodeContext;
   /** Work that arrived while paused, in arrival order. */
   held: Array<() => void>;
-  calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }>;
+  /** Calls waiting for a reply; made on the first call. */
+  calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }> | undefined;
+
 };
 
 /**
@@ -282,7 +284,7 @@ export function createNodes(world: World, send: Send): Nodes {
   };
 
   const boot = (p: Proc): void => {
-    p.calls.clear();
+    p.calls = undefined;
     p.held = [];
     const handlers = p.program(p.ctx) as unknown;
     if (isThenable(handlers)) {
@@ -300,6 +302,8 @@ export function createNodes(world: World, send: Send): Nodes {
     }
   };
 
+  // Only data and arrow functions, no getters: every context then shares one hidden class,
+  // and `ctx.send` stays a fast property read with ten thousand nodes.
   const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>, clock: NodeClock): NodeContext => {
     const ctx: NodeContext = {
       id: p.id,
@@ -333,12 +337,12 @@ export function createNodes(world: World, send: Send): Nodes {
         const timer = ctx.setTimer(
           options.timeout,
           () => {
-            p.calls.delete(call);
+            p.calls?.delete(call);
             onResult({ status: 'timeout', indefinite: true, after: world.now - sentAt });
           },
           `timeout of call ${call}`,
         );
-        p.calls.set(call, { timer, sentAt, onResult });
+        (p.calls ??= new Map()).set(call, { timer, sentAt, onResult });
         ctx.send(to, { rpc: 'request', call, body } satisfies RpcEnvelope);
       },
       note: (text) => world.record({ type: 'note', time: world.now, node: p.id, text }),
@@ -350,12 +354,12 @@ export function createNodes(world: World, send: Send): Nodes {
     if (world.tracing) world.recordDeliver(world.now, msg.id, msg.from, msg.to, msg.body, msg.sentAt);
     const body = msg.body;
     if (isRpcEnvelope(body) && body.rpc === 'reply') {
-      const pending = p.calls.get(body.call);
+      const pending = p.calls?.get(body.call);
       if (!pending) {
         p.ctx.note(`late reply to call ${body.call} ignored`);
         return;
       }
-      p.calls.delete(body.call);
+      p.calls!.delete(body.call);
       cancel(p, pending.timer);
       checkResult(p, 'call result callback', pending.onResult({ status: 'ok', body: body.body, latency: world.now - pending.sentAt }));
     } else if (isRpcEnvelope(body) && body.rpc === 'request' && p.handlers.onRequest) {
@@ -372,7 +376,7 @@ export function createNodes(world: World, send: Send): Nodes {
       if (typeof program !== 'function') configFail('addNode', `addNode(${id}).program`, `a program must be a function (ctx) => handlers, got ${program === null ? 'null' : typeof program}`);
       if (isAsync(program)) configFail('addNode', `addNode(${id}).program`, ASYNC);
       if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
-      const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: new Map() } as unknown as Proc;
+      const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: undefined } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
       const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
