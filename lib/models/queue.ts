@@ -221,6 +221,8 @@ export function runQueue(input: QueueExperimentConfig): QueueRun {
 
 function summarize(utilization: number, arrivalRate: number, serviceRate: number, offered: number, sent: number, dropped: number, latencies: number[], waits: number[]): QueueRun {
   const some = latencies.length > 0;
+  // Sorted once for both percentiles (percentile sorts a copy; sorted input is quick to sort again).
+  const sorted = [...latencies].sort((a, b) => a - b);
   const meanLatency = some ? mean(latencies) : 0;
   const meanWait = some ? mean(waits) : 0;
   return {
@@ -234,8 +236,8 @@ function summarize(utilization: number, arrivalRate: number, serviceRate: number
     latencies,
     waits,
     meanLatency,
-    p50: some ? percentile(latencies, 50) : 0,
-    p99: some ? percentile(latencies, 99) : 0,
+    p50: some ? percentile(sorted, 50) : 0,
+    p99: some ? percentile(sorted, 99) : 0,
     meanWait,
     meanTransmission: meanLatency - meanWait,
   };

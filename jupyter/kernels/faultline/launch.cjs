@@ -9,5 +9,7 @@ if (!connectionFile) {
   process.exit(2);
 }
 process.chdir(root);
+// Before tslab loads: lib/ is transpiled, not type-checked again (see trusted-lib.cjs).
+require('./trusted-lib.cjs').install(root);
 const { startKernel } = require(path.join(root, 'node_modules', 'tslab', 'dist', 'main.js'));
 startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });
