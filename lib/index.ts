@@ -24,4 +24,4 @@ export type { NodeRef } from './core/node';
 export { MAX_SCHEDULE_FAULTS } from './core/schedules';
 export { PayloadError } from './core/payload';
 export type { TraceOptions } from './core/world';
-export { mean, percentile, stddev, histogram, range } from './core/stats';
+export { mean, percentile, percentiles, stddev, histogram, range } from './core/stats';

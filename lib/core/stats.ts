@@ -14,11 +14,20 @@ export function mean(xs: readonly number[]): number {
 
 /** Percentile by the nearest-rank method: p in [0, 100]. */
 export function percentile(xs: readonly number[], p: number): number {
+  return percentiles(xs, [p])[0]!;
+}
+
+/** Several percentiles of one series, sorting it once (nearest rank, each p in [0, 100]). */
+export function percentiles(xs: readonly number[], ps: readonly number[]): number[] {
   nonEmpty(xs, 'percentile');
-  if (!(p >= 0 && p <= 100)) throw new Error(`percentile must be in [0, 100], got ${p}`);
-  const sorted = [...xs].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
+  for (const p of ps) if (!(p >= 0 && p <= 100)) throw new Error(`percentile must be in [0, 100], got ${p}`);
+  const sorted = isSorted(xs) ? xs : Float64Array.from(xs).sort(); // numeric order, without a comparator call per pair
+  return ps.map((p) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!);
+}
+
+function isSorted(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (!(xs[i - 1]! <= xs[i]!)) return false;
+  return true;
 }
 
 export function stddev(xs: readonly number[]): number {
