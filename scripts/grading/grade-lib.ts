@@ -137,6 +137,7 @@ export function killLiveRuns(): void {
  * reporter and runner recorded.
  */
 let runs = 0;
+const T0 = Date.now();
 let readableChecked = false;
 
 export function runVitest(opts: {
@@ -221,6 +222,10 @@ export function runVitest(opts: {
       killGroup(); // leftovers (e.g. a worker still spinning after the main process ended)
       if (pgid !== undefined) liveGroups.delete(pgid);
       sweep(prefix, user);
+      if (process.env.FAULTLINE_GRADE_TIMING) {
+        const dur = /Duration\s+(.*)/.exec(stripAnsi(stdout))?.[1] ?? '?';
+        process.stderr.write(`[timing] ${opts.collectOnly ? 'listing' : path.basename(opts.graderFiles[0]!)} start+${started - T0} ms, ${Date.now() - started} ms; vitest: ${dur}\n`);
+      }
       const text = fs.readFileSync(resultsFile, 'utf8');
       fs.rmSync(tmp, { recursive: true, force: true });
       resolve({
@@ -309,8 +314,12 @@ export interface ExerciseResult {
 
 export interface GradeOptions {
   targetDir: string;
-  /** The exercise's tests from a listing done beforehand (see listTests); listed here when absent. */
-  collected?: CollectedRecord[];
+  /**
+   * The exercise's tests from a listing (see listTests), or a listing still
+   * running: the grading run starts meanwhile and is scored once it is done.
+   * Listed here when absent (or when it resolves to undefined).
+   */
+  collected?: CollectedRecord[] | Promise<CollectedRecord[] | undefined>;
   timeoutSec: number;
   /** Folder to show paths relative to (default: the project root). */
   displayRoot?: string;
@@ -471,15 +480,31 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
   const files = graderFilesOf(ex);
   const hiddenFile = ex.hiddenFile ? path.resolve(ex.hiddenFile) : null;
 
+  // The grading run starts at once: the graders run here; the submission only in sandbox processes.
+  // Nothing it reports counts until the listing below says which tests exist.
+  const running = runVitest({ graderFiles: files, targetDir: opts.targetDir, timeoutMs });
+  // Settled either way before anything returns or throws below, so its sweep is never skipped.
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+
   // 1. What is graded, and for how many points: from a listing that loaded no student code.
-  let collected = opts.collected;
+  let collected: CollectedRecord[] | undefined;
   let listingProblem: string | null = null;
-  if (!collected) {
-    const listing = await listTests(files, Math.max(timeoutMs, 30_000));
-    collected = listing.tests;
-    if (collected.length === 0) listingProblem = listingError(listing.run, graderRel, path.dirname(ex.graderFile), displayRoot);
+  try {
+    collected = await opts.collected;
+    if (!collected) {
+      const listing = await listTests(files, Math.max(timeoutMs, 30_000));
+      collected = listing.tests;
+      if (collected.length === 0) listingProblem = listingError(listing.run, graderRel, path.dirname(ex.graderFile), displayRoot);
+    }
+  } catch (err) {
+    await settled;
+    throw err;
   }
   if (collected.length === 0) {
+    await settled;
     return {
       ...base,
       tests: [],
@@ -493,8 +518,8 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
     };
   }
 
-  // 2. The grading run: the graders run here; the submission only in sandbox processes.
-  const run = await runVitest({ graderFiles: files, targetDir: opts.targetDir, timeoutMs });
+  // 2. The grading run, scored against the listing.
+  const run = await running;
   const notes: string[] = [];
   let problem: string | null = null;
   const gradingError: string | null = null;
