@@ -17,6 +17,7 @@ import {
 } from './records';
 import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
+import { privateDir } from './schedule';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const contain = require('./sandbox/contain.js') as typeof import('./sandbox/contain');
@@ -174,6 +175,7 @@ export function runVitest(opts: {
     [SANDBOX_ENV.prefix]: prefix,
     [SANDBOX_ENV.uid]: user ? String(user.uid) : '',
     [SANDBOX_ENV.gid]: user ? String(user.gid) : '',
+    [ENV.moduleCache]: moduleCacheDir() ?? '',
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
@@ -252,6 +254,27 @@ export function runVitest(opts: {
     child.on('close', (code, signal) => finish(code, signal));
     child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 2000).unref());
   });
+}
+
+/**
+ * Where vitest keeps the graders, the library and the tooling transformed,
+ * for the next run (each run is a fresh process: without it, every exercise
+ * transforms them again). Only in a folder of our own, mode 0700: what is in
+ * it runs on the trusted side. The stand-ins for `@target/*` are never cached
+ * (target-plugin.ts).
+ */
+function moduleCacheDir(): string | null {
+  const dir = privateDir();
+  if (!dir) return null;
+  const cache = path.join(dir, 'vitest-modules');
+  try {
+    fs.mkdirSync(cache, { mode: 0o700 });
+  } catch {
+    // there already
+  }
+  const st = fs.lstatSync(cache, { throwIfNoEntry: false });
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return st?.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? cache : null;
 }
 
 /**

@@ -4,7 +4,8 @@
 // machine took) evens out the end. Only the order changes, never a score.
 //
 // The durations are kept in a folder of the grading user's own (mode 0700,
-// checked), so no other user can plant or redirect them.
+// checked), so no other user can plant or redirect them; so is vitest's cache
+// of transformed modules (see grade-lib.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,8 +15,13 @@ export interface Timed {
   durationMs: number;
 }
 
-/** The folder for the durations, or null if it is not safely ours. */
-function historyDir(): string | null {
+/**
+ * The grading user's own folder (durations, vitest's module cache), or null if
+ * it is not safely ours: owned by us, mode 0700. What is in it steers the
+ * trusted side (the module cache is code vitest runs), so no sandbox uid and no
+ * other user may write it.
+ */
+export function privateDir(): string | null {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
   const dir = path.join(os.tmpdir(), `faultline-grade-${uid}`);
   try {
@@ -28,37 +34,49 @@ function historyDir(): string | null {
   }
 }
 
-/** One file per target folder: stubs and solutions take very different times. */
-function historyFile(targetDir: string): string | null {
-  const dir = historyDir();
-  if (!dir) return null;
-  const key = path.resolve(targetDir).replace(/[^\w.-]+/g, '_').slice(-120);
-  return path.join(dir, `durations-${key}.json`);
+/** Kept for this many target folders (tests grade many short-lived ones). */
+const MAX_TARGETS = 16;
+
+type History = Record<string, Record<string, number>>;
+
+function historyFile(): string | null {
+  const dir = privateDir();
+  return dir ? path.join(dir, 'durations.json') : null;
 }
 
-export function loadDurations(targetDir: string): Map<string, number> {
-  const file = historyFile(targetDir);
-  const out = new Map<string, number>();
-  if (!file) return out;
+function readHistory(file: string): History {
   try {
     const data = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-    if (data && typeof data === 'object') {
-      for (const [id, ms] of Object.entries(data)) if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) out.set(id, ms);
-    }
+    return data && typeof data === 'object' && !Array.isArray(data) ? (data as History) : {};
   } catch {
-    // none yet, or unreadable: the given order
+    return {}; // none yet, or unreadable: the given order
   }
+}
+
+/** The last known duration of each exercise graded from `targetDir` (stubs and solutions differ). */
+export function loadDurations(targetDir: string): Map<string, number> {
+  const file = historyFile();
+  const out = new Map<string, number>();
+  const known = file ? readHistory(file)[path.resolve(targetDir)] : undefined;
+  if (!known || typeof known !== 'object') return out;
+  for (const [id, ms] of Object.entries(known)) if (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0) out.set(id, ms);
   return out;
 }
 
 export function saveDurations(targetDir: string, results: Timed[]): void {
-  const file = historyFile(targetDir);
+  const file = historyFile();
   if (!file) return;
-  const all = Object.fromEntries(loadDurations(targetDir));
-  for (const r of results) if (r.durationMs > 0) all[r.id] = r.durationMs;
+  const history = readHistory(file);
+  const key = path.resolve(targetDir);
+  const mine = { ...Object.fromEntries(loadDurations(targetDir)) };
+  for (const r of results) if (r.durationMs > 0) mine[r.id] = r.durationMs;
+  delete history[key]; // most recent last
+  history[key] = mine;
+  const keys = Object.keys(history);
+  for (const k of keys.slice(0, Math.max(0, keys.length - MAX_TARGETS))) delete history[k];
   try {
     const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify(all), { mode: 0o600 });
+    fs.writeFileSync(tmp, JSON.stringify(history), { mode: 0o600 });
     fs.renameSync(tmp, file);
   } catch {
     // only an ordering hint

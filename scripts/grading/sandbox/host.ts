@@ -113,7 +113,9 @@ let connections = 0;
 /** One sandbox process with the submission loaded, and the FIFOs to it. */
 class Connection {
   readonly endpoint: Endpoint;
-  readonly exports: Record<string, unknown>;
+  private readonly loading: number;
+  private loaded: Record<string, unknown> | null = null;
+  private readonly callTimeoutMs: number;
   private readonly port: MessagePort;
   private readonly thread: Worker;
   private readonly state: Int32Array;
@@ -204,13 +206,30 @@ class Connection {
         Atomics.store(this.state, 3, 0);
       }
     };
+    // Sent now, answered when first used (`exports`): the submission loads
+    // over there while the grader loads its own modules here.
     try {
-      this.exports = this.endpoint.request({ k: 'load', id: 0, exercise }) as Record<string, unknown>;
+      this.loading = this.endpoint.begin({ k: 'load', id: 0, exercise });
     } catch (e) {
       this.close();
       throw e;
     }
-    this.deadline = s.callTimeoutMs;
+    this.callTimeoutMs = s.callTimeoutMs;
+  }
+
+  /** The submission's exports, once it has loaded (blocks until then). */
+  get exports(): Record<string, unknown> {
+    if (this.loaded === null) {
+      try {
+        this.loaded = this.endpoint.finish(this.loading) as Record<string, unknown>;
+      } catch (e) {
+        this.close();
+        throw e;
+      } finally {
+        this.deadline = this.callTimeoutMs;
+      }
+    }
+    return this.loaded;
   }
 
   private send(text: string): void {
@@ -289,6 +308,16 @@ class Connection {
 
 let folder: string | null = null;
 const live = new Map<string, Connection>();
+
+/**
+ * Starts the sandbox of `exercise` now, without waiting for it: the grading
+ * runner calls it before vitest loads the grader, so the sandbox starts and
+ * loads the submission meanwhile. The grader's `@target/<id>` picks it up.
+ */
+export function prestart(exercise: string): void {
+  if (!/^[\w.-]+$/.test(exercise) || live.has(exercise)) return;
+  connection(exercise);
+}
 
 function connection(exercise: string): Connection {
   const current = live.get(exercise);

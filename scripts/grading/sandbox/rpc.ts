@@ -116,6 +116,15 @@ export class Endpoint implements Remote {
 
   /** Sends `req` and serves the other side until the answer comes back. */
   request(req: Request): unknown {
+    return this.finish(this.begin(req));
+  }
+
+  /**
+   * Sends `req` without waiting: `finish` (with nothing else sent between)
+   * waits for its answer. The grader sends the sandbox its `load` this way,
+   * and loads its own modules while the sandbox loads the submission.
+   */
+  begin(req: Request): number {
     if (this.nesting >= MAX_NESTING) throw new Error(`sandbox: calls nested more than ${MAX_NESTING} deep between grader and submission`);
     const id = this.nextId++;
     this.sent[req.k] = (this.sent[req.k] ?? 0) + 1;
@@ -124,6 +133,17 @@ export class Endpoint implements Remote {
     this.nesting++;
     try {
       this.transport.send(JSON.stringify({ ...req, id }));
+    } catch (e) {
+      this.nesting--;
+      if (outermost) this.onOutermost?.(false);
+      throw e;
+    }
+    return id;
+  }
+
+  /** Serves the other side until the answer to request `id` (from `begin`) comes back. */
+  finish(id: number): unknown {
+    try {
       for (;;) {
         const msg = this.parse(this.transport.receive());
         if (msg.k === 'dead') throw new SandboxGone(msg.reason);
@@ -136,7 +156,7 @@ export class Endpoint implements Remote {
       }
     } finally {
       this.nesting--;
-      if (outermost) this.onOutermost?.(false);
+      if (this.nesting === 0) this.onOutermost?.(false);
     }
   }
 
