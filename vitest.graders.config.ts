@@ -14,6 +14,7 @@ import { targetPlugin } from './scripts/grading/target-plugin';
 //   FAULTLINE_GRADERS     grader files to include, separated by path.delimiter (default test/graders/*.test.ts)
 //   FAULTLINE_RESULTS     JSONL file the reporter appends to
 //   FAULTLINE_COLLECT_ONLY=1  list tests and points without running them; `@target/*` becomes an empty module
+//   FAULTLINE_MODULE_CACHE    folder for vitest's cache of transformed modules (set by grade-lib.ts)
 //   FAULTLINE_SANDBOX_*   how the sandbox runs (scripts/grading/sandbox/host.ts)
 
 const root = __dirname;
@@ -22,6 +23,7 @@ const graders = (process.env[ENV.graders] || '')
   .filter(Boolean)
   .map((f) => path.resolve(root, f).split(path.sep).join('/'));
 const collectOnly = process.env[ENV.collectOnly] === '1';
+const moduleCache = process.env[ENV.moduleCache] || '';
 
 export default defineConfig({
   root,
@@ -42,5 +44,8 @@ export default defineConfig({
     testNamePattern: collectOnly ? /^(?!)$/ : undefined,
     passWithNoTests: true,
     watch: false,
+    // Transformed modules kept between runs (one vitest process per exercise), in a folder only
+    // the grading user can write (grade-lib.ts); `@target/*` stand-ins are never cached.
+    experimental: moduleCache ? { fsModuleCache: true, fsModuleCachePath: moduleCache } : undefined,
   },
 });

@@ -10,7 +10,7 @@
 //   --junit <file>                 also write JUnit XML (GitLab, Jenkins): see grading/junit.ts
 //   --classroom <file>             also write GitHub Classroom reporter results: see grading/classroom.ts
 //   --timeout <seconds>            wall-clock limit per exercise (default: 90)
-//   --jobs <n>                     exercises graded at once (default: one per core, at most 4)
+//   --jobs <n>                     exercises graded at once (default: one more than the cores, at most 4; 1 on one core)
 //
 // Exit status is 0 whatever the score; non-zero only when grading could not
 // run (bad option, unknown --only id, no graders, vitest missing) or a grader
@@ -39,6 +39,8 @@ import {
   type ExerciseResult,
 } from './grading/grade-lib';
 import { lockSecrets } from './grading/privileges';
+import { loadDurations, longestFirst, saveDurations } from './grading/schedule';
+import type { CollectedRecord } from './grading/records';
 import { writeReports } from './grading/reports';
 
 const USAGE = `usage: npm run grade -- [--target exercises|solutions|<folder>] [--only <exercise id>] [--out results.json] [--junit junit.xml] [--classroom classroom.json] [--timeout <seconds>] [--jobs <n>]`;
@@ -55,6 +57,16 @@ interface Options {
   jobs: number;
 }
 
+/**
+ * Exercises graded at once. An exercise's processes take turns (vitest waits
+ * for its worker, the grader for the sandbox), so one more than the cores
+ * keeps them busy (2 cores: 3 at once, measured ~10% faster than 2); up to 4.
+ * One core (Gradescope's half a core) grades one at a time.
+ */
+function defaultJobs(cores: number): number {
+  return cores <= 1 ? 1 : Math.min(4, cores + 1);
+}
+
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
     target: 'exercises',
@@ -65,8 +77,7 @@ function parseArgs(argv: string[]): Options {
     junit: null,
     classroom: null,
     timeoutSec: DEFAULT_TIMEOUT_SEC,
-    // One exercise per core, up to 4 (Gradescope's half a core grades one at a time).
-    jobs: Math.max(1, Math.min(4, os.availableParallelism())),
+    jobs: defaultJobs(os.availableParallelism()),
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i]!;
@@ -183,11 +194,9 @@ async function main(): Promise<number> {
   const locked = lockSecrets(ROOT, opts.gradersDir);
   if (locked.length) console.log(`(as root: ${locked.map(rel).join(', ')} closed to other users; submissions run as unprivileged uids of their own)\n`);
 
-  // Which tests exist and what they are worth: one listing of every grader, no student code loaded.
-  const listing = await listTests(exercises.flatMap(graderFilesOf), Math.max(opts.timeoutSec, 60) * 1000);
-
   const results: ExerciseResult[] = [];
-  const pending = (ex: Exercise): ExerciseResult => notGraded(ex, testsOf(ex, listing.tests));
+  let listed: CollectedRecord[] = [];
+  const pending = (ex: Exercise): ExerciseResult => notGraded(ex, testsOf(ex, listed));
   const writeOut = () => {
     if (!opts.out) return;
     const all = exercises.map((ex) => results.find((r) => r.id === ex.id) ?? pending(ex));
@@ -202,12 +211,21 @@ async function main(): Promise<number> {
       toGradescope(all, { executionTimeMs: Date.now() - started, output: summary, reproduce: (id) => reproduceCommand(opts, id) }),
     );
   };
-  // Partial results as we go: whatever stops grading, the file is valid and says how far it got.
-  writeOut();
+  // Which tests exist and what they are worth: one listing of every grader, no student code loaded.
+  // It runs beside the first grading runs; each is scored only once the listing is done.
+  const listing = listTests(exercises.flatMap(graderFilesOf), Math.max(opts.timeoutSec, 60) * 1000).then((l) => {
+    listed = l.tests;
+    // Partial results as we go: whatever stops grading, the file is valid and says how far it got.
+    // (Runs before any exercise's result is written: those wait for this same promise.)
+    writeOut();
+    return l.tests;
+  });
+  const testsFor = (ex: Exercise) => listing.then((tests) => (testsOf(ex, tests).length ? testsOf(ex, tests) : undefined));
   // Exercises run `jobs` at a time (each in its own processes); printed in order as they finish.
   const byId = new Map<string, ExerciseResult>();
   let printed = 0;
-  const queue = [...exercises];
+  // Longest first (as timed by earlier runs here): the last job to finish is a short one.
+  const queue = longestFirst(exercises, loadDurations(targetDir));
   const worker = async () => {
     for (let ex = queue.shift(); ex; ex = queue.shift()) {
       let r: ExerciseResult;
@@ -216,12 +234,12 @@ async function main(): Promise<number> {
           targetDir,
           timeoutSec: opts.timeoutSec,
           displayRoot: process.cwd(),
-          collected: testsOf(ex, listing.tests).length ? testsOf(ex, listing.tests) : undefined,
+          collected: testsFor(ex),
         });
       } catch (err) {
         // A setup problem stops everything; anything else costs this exercise only.
         if (err instanceof GradingSetupError) throw err;
-        r = { ...notGraded(ex, testsOf(ex, listing.tests)), gradingError: `internal error while grading: ${String(err)}` };
+        r = { ...notGraded(ex, testsOf(ex, listed)), gradingError: `internal error while grading: ${String(err)}` };
       }
       byId.set(r.id, r);
       results.push(r);
@@ -234,6 +252,7 @@ async function main(): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.min(opts.jobs, exercises.length) }, worker));
   results.sort((a, b) => exercises.findIndex((e) => e.id === a.id) - exercises.findIndex((e) => e.id === b.id));
+  saveDurations(targetDir, results);
   const total = formatTotal(results);
   console.log(total);
   if (opts.out) console.log(`\nWrote ${rel(opts.out)}`);

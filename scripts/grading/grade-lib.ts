@@ -17,6 +17,7 @@ import {
 } from './records';
 import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
+import { privateDir } from './schedule';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const contain = require('./sandbox/contain.js') as typeof import('./sandbox/contain');
@@ -137,6 +138,7 @@ export function killLiveRuns(): void {
  * reporter and runner recorded.
  */
 let runs = 0;
+const T0 = Date.now();
 let readableChecked = false;
 
 export function runVitest(opts: {
@@ -173,6 +175,7 @@ export function runVitest(opts: {
     [SANDBOX_ENV.prefix]: prefix,
     [SANDBOX_ENV.uid]: user ? String(user.uid) : '',
     [SANDBOX_ENV.gid]: user ? String(user.gid) : '',
+    [ENV.moduleCache]: moduleCacheDir() ?? '',
     NO_COLOR: '1',
     FORCE_COLOR: '0',
     VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true',
@@ -221,6 +224,10 @@ export function runVitest(opts: {
       killGroup(); // leftovers (e.g. a worker still spinning after the main process ended)
       if (pgid !== undefined) liveGroups.delete(pgid);
       sweep(prefix, user);
+      if (process.env.FAULTLINE_GRADE_TIMING) {
+        const dur = /Duration\s+(.*)/.exec(stripAnsi(stdout))?.[1] ?? '?';
+        process.stderr.write(`[timing] ${opts.collectOnly ? 'listing' : path.basename(opts.graderFiles[0]!)} start+${started - T0} ms, ${Date.now() - started} ms; vitest: ${dur}\n`);
+      }
       const text = fs.readFileSync(resultsFile, 'utf8');
       fs.rmSync(tmp, { recursive: true, force: true });
       resolve({
@@ -247,6 +254,27 @@ export function runVitest(opts: {
     child.on('close', (code, signal) => finish(code, signal));
     child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 2000).unref());
   });
+}
+
+/**
+ * Where vitest keeps the graders, the library and the tooling transformed,
+ * for the next run (each run is a fresh process: without it, every exercise
+ * transforms them again). Only in a folder of our own, mode 0700: what is in
+ * it runs on the trusted side. The stand-ins for `@target/*` are never cached
+ * (target-plugin.ts).
+ */
+function moduleCacheDir(): string | null {
+  const dir = privateDir();
+  if (!dir) return null;
+  const cache = path.join(dir, 'vitest-modules');
+  try {
+    fs.mkdirSync(cache, { mode: 0o700 });
+  } catch {
+    // there already
+  }
+  const st = fs.lstatSync(cache, { throwIfNoEntry: false });
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  return st?.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? cache : null;
 }
 
 /**
@@ -309,8 +337,12 @@ export interface ExerciseResult {
 
 export interface GradeOptions {
   targetDir: string;
-  /** The exercise's tests from a listing done beforehand (see listTests); listed here when absent. */
-  collected?: CollectedRecord[];
+  /**
+   * The exercise's tests from a listing (see listTests), or a listing still
+   * running: the grading run starts meanwhile and is scored once it is done.
+   * Listed here when absent (or when it resolves to undefined).
+   */
+  collected?: CollectedRecord[] | Promise<CollectedRecord[] | undefined>;
   timeoutSec: number;
   /** Folder to show paths relative to (default: the project root). */
   displayRoot?: string;
@@ -471,15 +503,31 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
   const files = graderFilesOf(ex);
   const hiddenFile = ex.hiddenFile ? path.resolve(ex.hiddenFile) : null;
 
+  // The grading run starts at once: the graders run here; the submission only in sandbox processes.
+  // Nothing it reports counts until the listing below says which tests exist.
+  const running = runVitest({ graderFiles: files, targetDir: opts.targetDir, timeoutMs });
+  // Settled either way before anything returns or throws below, so its sweep is never skipped.
+  const settled = running.then(
+    () => undefined,
+    () => undefined,
+  );
+
   // 1. What is graded, and for how many points: from a listing that loaded no student code.
-  let collected = opts.collected;
+  let collected: CollectedRecord[] | undefined;
   let listingProblem: string | null = null;
-  if (!collected) {
-    const listing = await listTests(files, Math.max(timeoutMs, 30_000));
-    collected = listing.tests;
-    if (collected.length === 0) listingProblem = listingError(listing.run, graderRel, path.dirname(ex.graderFile), displayRoot);
+  try {
+    collected = await opts.collected;
+    if (!collected) {
+      const listing = await listTests(files, Math.max(timeoutMs, 30_000));
+      collected = listing.tests;
+      if (collected.length === 0) listingProblem = listingError(listing.run, graderRel, path.dirname(ex.graderFile), displayRoot);
+    }
+  } catch (err) {
+    await settled;
+    throw err;
   }
   if (collected.length === 0) {
+    await settled;
     return {
       ...base,
       tests: [],
@@ -493,8 +541,8 @@ export async function gradeExercise(ex: Exercise, opts: GradeOptions): Promise<E
     };
   }
 
-  // 2. The grading run: the graders run here; the submission only in sandbox processes.
-  const run = await runVitest({ graderFiles: files, targetDir: opts.targetDir, timeoutMs });
+  // 2. The grading run, scored against the listing.
+  const run = await running;
   const notes: string[] = [];
   let problem: string | null = null;
   const gradingError: string | null = null;

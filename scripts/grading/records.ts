@@ -17,6 +17,8 @@ export const ENV = {
   results: 'FAULTLINE_RESULTS',
   /** '1': list the tests and their points without running them, with `@target/*` stubbed out. */
   collectOnly: 'FAULTLINE_COLLECT_ONLY',
+  /** Folder for vitest's cache of transformed modules (grade-lib.ts checks it is ours, mode 0700); unset: no cache. */
+  moduleCache: 'FAULTLINE_MODULE_CACHE',
 } as const;
 
 export interface ErrorInfo {

@@ -14,6 +14,18 @@ type Task = Parameters<VitestTestRunner['onAfterRunTask']>[0];
 
 const resultsFile = process.env[ENV.results] ? path.resolve(process.env[ENV.results]!) : undefined;
 
+// Grading one exercise (not listing): its sandbox starts before vitest loads
+// the grader and the library, instead of when the grader first imports
+// `@target/<id>` (see sandbox/host.ts), so both load at the same time.
+const graderIds = new Set(
+  (process.env[ENV.graders] || '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .map((f) => path.basename(f).replace(/\.test\.ts$/, '')),
+);
+let prestartId = process.env[ENV.collectOnly] !== '1' && graderIds.size === 1 ? [...graderIds][0]! : null;
+const HOST = path.join(__dirname, 'sandbox', 'host.ts');
+
 function write(record: GradingRecord): void {
   if (resultsFile) fs.appendFileSync(resultsFile, JSON.stringify(record) + '\n');
 }
@@ -41,6 +53,21 @@ function stateOf(task: Task): TestState {
 }
 
 export default class GradingRunner extends VitestTestRunner {
+  override async importFile(filepath: string, source: Parameters<VitestTestRunner['importFile']>[1]): Promise<unknown> {
+    if (prestartId && source === 'collect') {
+      const id = prestartId;
+      prestartId = null;
+      try {
+        // Through vitest's own loader: the same module the grader's `@target/<id>` uses.
+        const host = (await super.importFile(HOST, source)) as typeof import('./sandbox/host');
+        host.prestart(id);
+      } catch {
+        // The grader's own import of `@target/<id>` reports whatever went wrong.
+      }
+    }
+    return super.importFile(filepath, source);
+  }
+
   override async onBeforeRunTask(test: Task): Promise<void> {
     if (test.type === 'test' && test.mode === 'run') {
       write({ type: 'started', id: test.id, name: fullName(test) });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import type { Plugin } from 'vitest/config';
+import type { VitestPluginContext } from 'vitest/node';
 
 const PREFIX = '\0faultline-target:';
 const HOST = path.join(__dirname, 'sandbox', 'host.ts').split(path.sep).join('/');
@@ -33,6 +34,10 @@ export function targetPlugin(opts: { collectOnly: boolean }): Plugin {
   return {
     name: 'faultline-target',
     enforce: 'pre',
+    // A stand-in depends on the mode and on its grader: never from vitest's module cache.
+    configureVitest({ experimental_defineCacheKeyGenerator }: VitestPluginContext) {
+      experimental_defineCacheKeyGenerator(({ id }) => (id.startsWith(PREFIX) ? false : undefined));
+    },
     resolveId(source: string, importer: string | undefined) {
       if (!source.startsWith('@target/')) return null;
       const id = source.slice('@target/'.length);

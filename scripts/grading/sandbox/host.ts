@@ -9,14 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { StringDecoder } from 'node:string_decoder';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { ConfigError } from '../../../lib/core/config';
 import { RetryExhausted } from '../../../lib/models/retry';
 import { OFF_LIMITS } from '../off-limits';
 import type { ImportRules } from './guard';
 import { Membrane } from './membrane';
-import { Endpoint, SandboxGone, type Transport } from './rpc';
+import { Endpoint, LineReader, SandboxGone, type Transport } from './rpc';
 import { SANDBOX_ENV } from './host-env';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -114,17 +113,17 @@ let connections = 0;
 /** One sandbox process with the submission loaded, and the FIFOs to it. */
 class Connection {
   readonly endpoint: Endpoint;
-  readonly exports: Record<string, unknown>;
+  private readonly loading: number;
+  private loaded: Record<string, unknown> | null = null;
+  private readonly callTimeoutMs: number;
   private readonly port: MessagePort;
   private readonly thread: Worker;
   private readonly state: Int32Array;
   private readonly reqFd: number;
   private readonly resFd: number;
   private readonly fifoDir: string;
-  private readonly utf8 = new StringDecoder('utf8');
+  private readonly lines = new LineReader();
   private readonly chunk = Buffer.alloc(1 << 16);
-  private pending = '';
-  private scanned = 0;
   private closed = false;
   private deadline = LOAD_TIMEOUT_MS;
   gone: string | null = null;
@@ -207,13 +206,30 @@ class Connection {
         Atomics.store(this.state, 3, 0);
       }
     };
+    // Sent now, answered when first used (`exports`): the submission loads
+    // over there while the grader loads its own modules here.
     try {
-      this.exports = this.endpoint.request({ k: 'load', id: 0, exercise }) as Record<string, unknown>;
+      this.loading = this.endpoint.begin({ k: 'load', id: 0, exercise });
     } catch (e) {
       this.close();
       throw e;
     }
-    this.deadline = s.callTimeoutMs;
+    this.callTimeoutMs = s.callTimeoutMs;
+  }
+
+  /** The submission's exports, once it has loaded (blocks until then). */
+  get exports(): Record<string, unknown> {
+    if (this.loaded === null) {
+      try {
+        this.loaded = this.endpoint.finish(this.loading) as Record<string, unknown>;
+      } catch (e) {
+        this.close();
+        throw e;
+      } finally {
+        this.deadline = this.callTimeoutMs;
+      }
+    }
+    return this.loaded;
   }
 
   private send(text: string): void {
@@ -233,23 +249,17 @@ class Connection {
 
   private receive(): string {
     for (;;) {
-      const nl = this.pending.indexOf('\n', this.scanned);
-      if (nl < 0) {
-        // Only the new text is searched for the end of the line: a long answer stays linear.
-        this.scanned = this.pending.length;
-        if (this.pending.length > MAX_MESSAGE_BYTES) {
-          this.pending = '';
-          this.scanned = 0;
+      const line = this.lines.next();
+      if (line === undefined) {
+        if (this.lines.pendingLength > MAX_MESSAGE_BYTES) {
+          this.lines.dropPending();
           this.port.postMessage({ kill: `the submission sent more than ${MAX_MESSAGE_BYTES / 1e6} MB in one answer` });
           continue;
         }
         const n = fs.readSync(this.resFd, this.chunk, 0, this.chunk.length, null);
-        this.pending += this.utf8.write(this.chunk.subarray(0, n));
+        this.lines.push(this.chunk.subarray(0, n));
         continue;
       }
-      const line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
-      this.scanned = 0;
       if (!line) continue;
       if (Atomics.load(this.state, 0)) {
         // Dead: skip whatever the sandbox left half-written, up to the watchdog's word.
@@ -298,6 +308,16 @@ class Connection {
 
 let folder: string | null = null;
 const live = new Map<string, Connection>();
+
+/**
+ * Starts the sandbox of `exercise` now, without waiting for it: the grading
+ * runner calls it before vitest loads the grader, so the sandbox starts and
+ * loads the submission meanwhile. The grader's `@target/<id>` picks it up.
+ */
+export function prestart(exercise: string): void {
+  if (!/^[\w.-]+$/.test(exercise) || live.has(exercise)) return;
+  connection(exercise);
+}
 
 function connection(exercise: string): Connection {
   const current = live.get(exercise);

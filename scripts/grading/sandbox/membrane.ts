@@ -129,6 +129,20 @@ export class Membrane {
           fns.push([key, this.export(d.value)]);
         }
       }
+      // Methods of its class too (a Map's get and set, an Rng's uniform), the ones a `get` would
+      // hand out anyway (holderOf): using one then costs one round trip, not two.
+      const seen = new Set<string>(Object.getOwnPropertyNames(obj));
+      for (let p = Object.getPrototypeOf(obj) as object | null; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+        for (const key of Object.getOwnPropertyNames(p)) {
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (NEVER.has(key) || HIDDEN.has(key)) continue;
+          const d = Object.getOwnPropertyDescriptor(p, key);
+          if (d && 'value' in d && typeof d.value === 'function' && !(d.value as { [PROXY_HANDLE]?: number })[PROXY_HANDLE]) {
+            fns.push([key, this.export(d.value)]);
+          }
+        }
+      }
     }
     const iter = obj instanceof Map ? 'entries' : obj instanceof Set ? 'values' : undefined;
     return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}) };
@@ -349,7 +363,11 @@ export class Membrane {
         if (f !== undefined) return this.importFunction(f, key);
         return remote().get(id, key);
       },
-      set: (_t, key, value) => (typeof key === 'symbol' ? false : remote().set(id, key, value)),
+      set: (_t, key, value) => {
+        if (typeof key === 'symbol') return false;
+        methods.delete(key); // no longer the method it was
+        return remote().set(id, key, value);
+      },
       has: (_t, key) => (key === PROXY_HANDLE ? true : typeof key === 'symbol' || HIDDEN.has(key) ? false : remote().has(id, key)),
       ownKeys: () => {
         const keys = remote().keys(id).filter((k) => !HIDDEN.has(k));

@@ -1,6 +1,7 @@
 // Synchronous calls across the pipe, in both directions. A call sends one
 // request and then serves whatever the other side asks meanwhile (the
 // submission calling back into the simulator, say) until its own answer comes.
+import { StringDecoder } from 'node:string_decoder';
 import { type Membrane, serveLocal, type Remote, type Wire } from './membrane';
 
 export type Request =
@@ -22,6 +23,51 @@ export type Message = Request | Reply | Dead;
 export interface Transport {
   send(text: string): void;
   receive(): string;
+}
+
+/**
+ * Splits a byte stream into newline-framed messages. The text of a message
+ * still arriving is kept in pieces and joined once, when its newline comes:
+ * appending to one string and searching it would flatten the whole string on
+ * every chunk (quadratic: seconds for a 16 MB answer).
+ */
+export class LineReader {
+  private readonly utf8 = new StringDecoder('utf8');
+  private parts: string[] = [];
+  private size = 0;
+  private readonly ready: string[] = [];
+
+  /** Characters of the message still arriving. */
+  get pendingLength(): number {
+    return this.size;
+  }
+
+  push(bytes: Buffer): void {
+    const text = this.utf8.write(bytes);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      this.parts.push(text.slice(start, nl));
+      this.ready.push(this.parts.join(''));
+      this.parts = [];
+      this.size = 0;
+      start = nl + 1;
+    }
+    if (start < text.length) {
+      this.parts.push(text.slice(start));
+      this.size += text.length - start;
+    }
+  }
+
+  /** The next whole line, if one has arrived. */
+  next(): string | undefined {
+    return this.ready.shift();
+  }
+
+  /** Drops the message still arriving (too big to keep). */
+  dropPending(): void {
+    this.parts = [];
+    this.size = 0;
+  }
 }
 
 /** Thrown on the trusted side when the sandbox died, timed out or broke the protocol. */
@@ -70,6 +116,15 @@ export class Endpoint implements Remote {
 
   /** Sends `req` and serves the other side until the answer comes back. */
   request(req: Request): unknown {
+    return this.finish(this.begin(req));
+  }
+
+  /**
+   * Sends `req` without waiting: `finish` (with nothing else sent between)
+   * waits for its answer. The grader sends the sandbox its `load` this way,
+   * and loads its own modules while the sandbox loads the submission.
+   */
+  begin(req: Request): number {
     if (this.nesting >= MAX_NESTING) throw new Error(`sandbox: calls nested more than ${MAX_NESTING} deep between grader and submission`);
     const id = this.nextId++;
     this.sent[req.k] = (this.sent[req.k] ?? 0) + 1;
@@ -78,6 +133,17 @@ export class Endpoint implements Remote {
     this.nesting++;
     try {
       this.transport.send(JSON.stringify({ ...req, id }));
+    } catch (e) {
+      this.nesting--;
+      if (outermost) this.onOutermost?.(false);
+      throw e;
+    }
+    return id;
+  }
+
+  /** Serves the other side until the answer to request `id` (from `begin`) comes back. */
+  finish(id: number): unknown {
+    try {
       for (;;) {
         const msg = this.parse(this.transport.receive());
         if (msg.k === 'dead') throw new SandboxGone(msg.reason);
@@ -90,7 +156,7 @@ export class Endpoint implements Remote {
       }
     } finally {
       this.nesting--;
-      if (outermost) this.onOutermost?.(false);
+      if (this.nesting === 0) this.onOutermost?.(false);
     }
   }
 

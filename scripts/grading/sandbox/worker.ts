@@ -8,11 +8,10 @@
 // argv: <sandbox dir> <rules JSON>
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
 import { installImportGuard, type ImportRules } from './guard';
 import { Worker } from 'node:worker_threads';
 import { Membrane } from './membrane';
-import { Endpoint, type Transport } from './rpc';
+import { Endpoint, LineReader, type Transport } from './rpc';
 
 const IN = 3;
 const OUT = 4;
@@ -20,9 +19,7 @@ const OUT = 4;
 /** Newline-framed messages over blocking file descriptors. */
 function fdTransport(): Transport {
   const chunk = Buffer.alloc(1 << 16);
-  const utf8 = new StringDecoder('utf8');
-  let pending = '';
-  let scanned = 0; // how much of `pending` is known to hold no newline
+  const lines = new LineReader();
   return {
     send(text) {
       const buf = Buffer.from(text + '\n');
@@ -30,14 +27,8 @@ function fdTransport(): Transport {
     },
     receive() {
       for (;;) {
-        const nl = pending.indexOf('\n', scanned);
-        if (nl >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          scanned = 0;
-          return line;
-        }
-        scanned = pending.length;
+        const line = lines.next();
+        if (line !== undefined) return line;
         let n: number;
         try {
           n = fs.readSync(IN, chunk, 0, chunk.length, null);
@@ -49,7 +40,7 @@ function fdTransport(): Transport {
           throw e;
         }
         if (n === 0) process.exit(0); // the grader is gone: so are we
-        pending += utf8.write(chunk.subarray(0, n));
+        lines.push(chunk.subarray(0, n));
       }
     },
   };
