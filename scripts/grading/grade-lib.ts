@@ -17,6 +17,7 @@ import {
 } from './records';
 import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
+import { cachedListing, keepListing } from './listing-cache';
 import { privateDir } from './schedule';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -458,8 +459,14 @@ export async function listTests(
   graderFiles: string[],
   timeoutMs: number,
 ): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
+  const cached = cachedListing(ROOT, graderFiles);
+  if (cached.tests) {
+    return { tests: cached.tests, run: { records: [], timedOut: false, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0 } };
+  }
   const run = await runVitest({ graderFiles, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
-  return { tests: collectedOf(run.records), run };
+  const tests = collectedOf(run.records);
+  if (run.exitCode === 0 && !run.timedOut && moduleErrors(run.records).length === 0) keepListing(cached.file, graderFiles, tests);
+  return { tests, run };
 }
 
 /** The tests of one exercise out of a listing of several graders. */
