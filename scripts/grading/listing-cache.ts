@@ -10,7 +10,7 @@ import type { CollectedRecord } from './records';
 import { privateDir } from './schedule';
 
 // Everything a grader can import or that shapes a listing, under the project root.
-const KEEP = 20;
+const KEEP = 40;
 const INPUTS = ['lib', 'test/graders', 'scripts/grading', 'vitest.graders.config.ts', 'package-lock.json'];
 
 function filesUnder(p: string, out: string[]): void {
