@@ -12,7 +12,12 @@
 // The days stretch and the ring grows with the events pending (the width
 // is re-estimated from the gaps between the earliest events), and a badly
 // fitted calendar (too many empty days walked, or too long lists) is rebuilt.
-// The order never depends on these choices: only the speed does.
+// The order never depends on these choices: only the speed does. With only
+// a handful of events pending (a single queue, a few nodes) a small heap is
+// quicker still, so the queue starts as one and becomes a calendar when it
+// grows (EventQueue, at the end).
+
+import { EventHeap } from './heap';
 
 export interface Scheduled {
   time: number;
@@ -27,7 +32,7 @@ const DAY_PRECISION = 2 ** -40;
 
 const before = (a: Scheduled, b: Scheduled): boolean => a.time < b.time || (a.time === b.time && a.seq < b.seq);
 
-export class CalendarQueue<T extends Scheduled> {
+export class Calendar<T extends Scheduled> {
   private heads: Array<T | undefined> = new Array(MIN_BUCKETS).fill(undefined);
   private tails: Array<T | undefined> = new Array(MIN_BUCKETS).fill(undefined);
   private mask = MIN_BUCKETS - 1;
@@ -124,15 +129,37 @@ export class CalendarQueue<T extends Scheduled> {
     this.ops = 0;
   }
 
-  private rebuild(buckets: number): void {
+  /** Every queued event, in no particular order, leaving the calendar empty. */
+  drain(): T[] {
     const items: T[] = [];
     for (let h of this.heads) {
       while (h !== undefined) {
+        const next = h.next as T | undefined;
+        h.next = undefined;
         items.push(h);
-        h = h.next as T | undefined;
+        h = next;
       }
     }
+    this.heads.fill(undefined);
+    this.tails.fill(undefined);
+    this.n = 0;
+    return items;
+  }
+
+  /** Fill an empty calendar with `sorted` (in queue order), fitting the days to them. */
+  load(sorted: T[]): void {
+    let buckets = MIN_BUCKETS;
+    while (buckets * 2 < sorted.length) buckets *= 2;
+    this.fill(sorted, buckets);
+  }
+
+  private rebuild(buckets: number): void {
+    const items = this.drain();
     items.sort((a, b) => a.time - b.time || a.seq - b.seq);
+    this.fill(items, buckets);
+  }
+
+  private fill(items: T[], buckets: number): void {
     this.width = estimateWidth(items);
     this.heads = new Array(buckets).fill(undefined);
     this.tails = new Array(buckets).fill(undefined);
@@ -142,6 +169,49 @@ export class CalendarQueue<T extends Scheduled> {
     for (const item of items) this.push(item); // in order: every push appends
     this.walked = 0;
     this.ops = 0;
+  }
+}
+
+// Below this many pending events a small heap is faster (a few comparisons,
+// no divisions); above it the calendar. The gap between the two thresholds
+// keeps a queue that hovers around one from moving back and forth.
+const TO_CALENDAR = 64;
+const TO_HEAP = 16;
+
+/** The simulation's event queue: a heap while few events are pending, a calendar when many are. */
+export class EventQueue<T extends Scheduled> {
+  private heap: EventHeap<T> | null = new EventHeap<T>();
+  private calendar: Calendar<T> | null = null;
+
+  get size(): number {
+    return this.heap !== null ? this.heap.size : this.calendar!.size;
+  }
+
+  push(item: T): void {
+    if (this.heap === null) return this.calendar!.push(item);
+    this.heap.push(item);
+    if (this.heap.size >= TO_CALENDAR) {
+      const sorted: T[] = [];
+      for (let e = this.heap.pop(); e !== undefined; e = this.heap.pop()) sorted.push(e);
+      this.calendar = new Calendar<T>();
+      this.calendar.load(sorted);
+      this.heap = null;
+    }
+  }
+
+  peek(): T | undefined {
+    return this.heap !== null ? this.heap.peek() : this.calendar!.peek();
+  }
+
+  pop(): T | undefined {
+    if (this.heap !== null) return this.heap.pop();
+    const top = this.calendar!.pop();
+    if (this.calendar!.size < TO_HEAP) {
+      this.heap = new EventHeap<T>();
+      for (const e of this.calendar!.drain()) this.heap.push(e);
+      this.calendar = null;
+    }
+    return top;
   }
 }
 

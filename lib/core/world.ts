@@ -2,7 +2,7 @@
 // trace. Only the simulation moves time forward; nothing here reads the
 // wall clock or calls setTimeout.
 import { SimulationError } from './config';
-import { CalendarQueue, type Scheduled } from './calendar';
+import { EventQueue, type Scheduled } from './calendar';
 import type { Rng } from './random';
 import type { NodeId, TraceEvent } from './trace';
 import { createTraceLog } from './trace-log';
@@ -24,7 +24,7 @@ export type TraceOptions = {
 
 export interface World {
   now: number;
-  readonly queue: CalendarQueue<Job>;
+  readonly queue: EventQueue<Job>;
   /** Root random stream; components fork their own from it by name. */
   readonly rng: Rng;
   /** False when the trace is off: callers skip building events nobody keeps. */
@@ -44,7 +44,7 @@ export interface World {
 
 export function createWorld(rng: Rng, recordTrace: boolean | TraceOptions): World {
   let seq = 0;
-  const queue = new CalendarQueue<Job>();
+  const queue = new EventQueue<Job>();
   const opts: TraceOptions = typeof recordTrace === 'object' ? recordTrace : {};
   const limit = opts.limit ?? Infinity;
   const log = createTraceLog(limit);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { CalendarQueue } from '../../lib/core/calendar';
+import { Calendar, EventQueue } from '../../lib/core/calendar';
 
 type Ev = { time: number; seq: number; next?: Ev };
 const key = (e: Ev | undefined) => (e === undefined ? undefined : [e.time, e.seq]);
@@ -10,8 +10,8 @@ const key = (e: Ev | undefined) => (e === undefined ? undefined : [e.time, e.seq
  * or after the last popped time (sometimes after a peek that looked ahead),
  * and compare every pop with a plain sorted list.
  */
-function replay(steps: Array<{ pop: boolean; peek: boolean; delay: number }>): void {
-  const q = new CalendarQueue<Ev>();
+function replay(steps: Array<{ pop: boolean; peek: boolean; delay: number }>, Queue: typeof Calendar | typeof EventQueue = EventQueue): void {
+  const q = new Queue<Ev>();
   const model: Ev[] = [];
   let seq = 0;
   let now = 0;
@@ -50,10 +50,12 @@ const delay = fc.oneof(
   fc.constant(1e15),
 );
 
-describe('CalendarQueue', () => {
+describe('the event queue', () => {
   test('pops in (time, insertion order) for any mix of pushes, peeks and pops at any time scale', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ pop: fc.boolean(), peek: fc.boolean(), delay }), { maxLength: 400 }), replay),
+      fc.property(fc.array(fc.record({ pop: fc.boolean(), peek: fc.boolean(), delay }), { maxLength: 400 }), fc.boolean(), (steps, calendarOnly) =>
+        replay(steps, calendarOnly ? Calendar : EventQueue),
+      ),
       { numRuns: 300 },
     );
   });
@@ -66,17 +68,18 @@ describe('CalendarQueue', () => {
     for (let i = 0; i < 20000; i++) steps.push({ pop: i % 2 === 0, peek: i % 7 === 0, delay: i < 10000 ? rand() * 100 : rand() * 1e6 });
     for (let i = 0; i < 4900; i++) steps.push({ pop: true, peek: false, delay: 0 });
     replay(steps);
+    replay(steps, Calendar);
   });
 
   test('many events at one instant come out in insertion order', () => {
-    const q = new CalendarQueue<Ev>();
+    const q = new EventQueue<Ev>();
     for (let seq = 0; seq < 10000; seq++) q.push({ time: 5, seq });
     for (let seq = 0; seq < 10000; seq++) expect(q.pop()!.seq).toBe(seq);
     expect(q.pop()).toBeUndefined();
   });
 
   test('an event scheduled after a peek that looked ahead still comes first', () => {
-    const q = new CalendarQueue<Ev>();
+    const q = new EventQueue<Ev>();
     q.push({ time: 1000, seq: 0 });
     expect(q.peek()!.time).toBe(1000); // the calendar moved ahead to day 1000
     q.push({ time: 3, seq: 1 });
