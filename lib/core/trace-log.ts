@@ -1,10 +1,13 @@
 // Where the trace is written during a run. The three events of every message
 // and timer (send, deliver, timer) go into columns (typed arrays for the
 // numbers, plain arrays for names and bodies) instead of one object each:
-// a long traced run then allocates nothing per event for the garbage
-// collector to copy and promote. The events become TraceEvent objects, the
-// shape every checker and chart reads, when the trace is read. Rarer events
-// (faults, drops, notes, clock changes) are kept as the objects they are.
+// a bounded trace of a long run (keep the last N) then allocates nothing per
+// event for the garbage collector to copy and promote, and only the kept
+// events ever become TraceEvent objects, the shape every checker and chart
+// reads, when the trace is read. Rarer events (faults, drops, notes, clock
+// changes) are kept as the objects they are. A full trace keeps every event
+// anyway, so it is kept as objects from the start: columns would only add
+// their own memory to the objects' at the end.
 import { markTruncated, type NodeId, type TraceEvent } from './trace';
 
 const SEND = 0;
@@ -25,6 +28,21 @@ export interface TraceLog {
 
 /** Keep every event, or the last `limit` (trimmed in chunks, so keeping costs O(1) per event). */
 export function createTraceLog(limit = Infinity): TraceLog {
+  return limit === Infinity ? fullLog() : boundedLog(limit);
+}
+
+function fullLog(): TraceLog {
+  const trace: TraceEvent[] = [];
+  return {
+    send: (time, msg, from, to, body, copy) => void trace.push({ type: 'send', time, msg, from, to, body, copy }),
+    deliver: (time, msg, from, to, body, sentAt) => void trace.push({ type: 'deliver', time, msg, from, to, body, sentAt }),
+    timer: (time, node, label, late) => void trace.push({ type: 'timer', time, node, label, late }),
+    event: (e) => void trace.push(e),
+    read: () => trace,
+  };
+}
+
+function boundedLog(limit: number): TraceLog {
   const trace: TraceEvent[] = []; // the events already read, oldest first
   let dropped = 0;
   let n = 0; // events in the columns, after those in `trace`
@@ -77,6 +95,13 @@ export function createTraceLog(limit = Infinity): TraceLog {
   const added = (): void => {
     if (n >= 2 * limit) trimColumns();
   };
+  const flush = (): void => {
+    for (let i = 0; i < n; i++) trace.push(materialize(i));
+    n = 0;
+    a.length = 0;
+    b.length = 0;
+    c.length = 0;
+  };
 
   const materialize = (i: number): TraceEvent => {
     const k = kind[i]!;
@@ -127,8 +152,7 @@ export function createTraceLog(limit = Infinity): TraceLog {
       added();
     },
     read() {
-      for (let i = 0; i < n; i++) trace.push(materialize(i));
-      n = 0;
+      flush();
       if (kind.length > 1024) {
         // The objects hold the events now: give the columns' memory back.
         kind = new Uint8Array(1024);
@@ -136,9 +160,6 @@ export function createTraceLog(limit = Infinity): TraceLog {
         num = new Float64Array(1024);
         num2 = new Float64Array(1024);
       }
-      a.length = 0;
-      b.length = 0;
-      c.length = 0;
       if (trace.length > limit) {
         const extra = trace.length - limit;
         trace.splice(0, extra);
