@@ -95,10 +95,13 @@ export type BottleneckRun = {
 export function jainIndex(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('jainIndex of no senders is undefined');
   if (xs.some((x) => !(x >= 0) || !Number.isFinite(x))) throw new Error(`jainIndex needs finite values ≥ 0, got ${xs.join(', ')}`);
+  // In units of the largest share: squares of tiny shares (1e-164) would underflow to 0.
+  const max = Math.max(...xs);
+  if (max === 0) return 1;
   let sum = 0;
   let squares = 0;
-  for (const x of xs) (sum += x), (squares += x * x);
-  return squares === 0 ? 1 : (sum * sum) / (xs.length * squares);
+  for (const x of xs) (sum += x / max), (squares += (x / max) * (x / max));
+  return (sum * sum) / (xs.length * squares);
 }
 
 type Packet = { sender: number; seq: number };

@@ -68,3 +68,9 @@ describe('senders sharing a bottleneck', () => {
     expect(() => runBottleneck({ seed: 1, senders: [{ kind: 'fixed-window', name: 'a', window: 0 }] })).toThrow(/experiment\.senders\[0\]\.window/);
   });
 });
+
+test("Jain's index of shares too small to square (1e-164) is the index of their ratios", () => {
+  // Found by the property above with an unlucky seed: [0, 1.57e-164] squared to 0, "all equal".
+  expect(jainIndex([0, 1.5717277847026297e-164])).toBeCloseTo(0.5, 12);
+  expect(jainIndex([1e-200, 1e-200, 2e-200])).toBeCloseTo(jainIndex([1, 1, 2]), 12);
+});
