@@ -156,7 +156,8 @@ type Proc = {
  * `fire` decides, when it is due, whether the node still wants it. Timers
  * that are done go back to a small pool and are reused by the next
  * `setTimer` (usually the very next thing a timer callback does), so a
- * heartbeat allocates nothing and its timer stays in the cache.
+ * heartbeat allocates no timer. (On speed this measured neutral; it is less
+ * garbage.)
  */
 class Timer {
   time = 0;
