@@ -5,5 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/lib/**/*.test.ts', 'test/course/**/*.test.ts'],
+    // One fixed seed for every fast-check property (FC_SEED=random to explore).
+    setupFiles: ['test/setup/fast-check-seed.ts'],
   },
 });
