@@ -17,7 +17,8 @@ With --jobs N (default 2), up to N notebooks run at once, each in a child
 process of this script with its own kernel: a kernel spends most of its time
 in one single-threaded node process (tslab compiling cells, the simulations),
 so two of them keep two cores busy. Each notebook's lines are printed together
-when it finishes.
+when it finishes. Notebooks start longest first, by the times their executed
+copies in OUT recorded last run (new ones first of all).
 
 A cell fails when its execute_reply status is anything but 'ok' -- including
 'abort', which nbclient itself does not treat as an error. tslab (the
@@ -30,6 +31,7 @@ sending the next cell.
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -37,6 +39,7 @@ import sys
 import tempfile
 import time
 import traceback
+from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 try:
@@ -224,9 +227,33 @@ class Runner:
             handle.write(body)
 
 
+def previous_seconds(out_dir: str, nb_path: str) -> Optional[float]:
+    """How long the notebook's cells took in the executed copy a previous run left in out_dir."""
+    name = os.path.splitext(os.path.basename(nb_path))[0]
+    try:
+        with open(os.path.join(out_dir, name + ".ipynb"), encoding="utf-8") as handle:
+            cells = json.load(handle).get("cells", [])
+        stamps = [(c["metadata"]["execution"]["iopub.status.busy"], c["metadata"]["execution"]["iopub.status.idle"])
+                  for c in cells if c.get("cell_type") == "code" and "execution" in c.get("metadata", {})]
+        if not stamps:
+            return None
+        start = datetime.fromisoformat(stamps[0][0].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(stamps[-1][1].replace("Z", "+00:00"))
+        return (end - start).total_seconds()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def longest_first(out_dir: str, notebooks: List[str]) -> List[str]:
+    """Notebooks ordered by their last run's time, longest first (never run: first of all), so that
+    two workers finish together instead of one running the longest notebook alone at the end."""
+    seconds = {nb: previous_seconds(out_dir, nb) for nb in notebooks}
+    return sorted(notebooks, key=lambda nb: -(seconds[nb] if seconds[nb] is not None else float("inf")))
+
+
 def run_in_parallel(args: Any) -> List[str]:
     """Run each notebook through this script (--jobs 1) in a child, at most args.jobs at once."""
-    pending = list(args.notebooks)
+    pending = longest_first(args.out, list(args.notebooks))
     running: List[Any] = []
     failed: List[str] = []
     while pending or running:
