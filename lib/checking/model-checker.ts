@@ -158,8 +158,8 @@ function oneNode(w: ModelWorld, events: Choice[]): Choice[] {
   return events.filter((_, i) => nodes[i] === first);
 }
 
-/** The warm-up: `n` steps of the first enabled event, no faults. */
-function warmupOf(scenario: ModelScenario, b: Bounds): Choice[] {
+/** The warm-up: `n` steps of the first enabled event, no faults; and the world they reach. */
+function warmupOf(scenario: ModelScenario, b: Bounds): { schedule: Choice[]; world: ModelWorld } {
   const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
   const out: Choice[] = [];
   for (let i = 0; i < b.warmup; i++) {
@@ -168,7 +168,7 @@ function warmupOf(scenario: ModelScenario, b: Bounds): Choice[] {
     w.apply(c);
     out.push(c);
   }
-  return out;
+  return { schedule: out, world: w };
 }
 
 function firstFailure(trace: readonly TraceEvent[], invariants: readonly Checker[]): Extract<Verdict, { ok: false }> | undefined {
@@ -196,7 +196,15 @@ function hash(s: string): string {
   return `${one(0).toString(36)}.${one(1).toString(36)}`;
 }
 
-type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number };
+/**
+ * `world`: the state itself, kept from when it was reached until it is expanded, so that it
+ * need not be rebuilt: a chain of single choices then costs O(depth), not O(depth²).
+ * Replay is deterministic, so a kept world and a rebuilt one are the same state.
+ */
+type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number; world?: ModelWorld };
+
+/** Worlds kept in the queue at most: a bound on memory (beyond it, states are rebuilt by replay). */
+const KEPT_WORLDS = 512;
 
 const scheduleOf = (n: SearchNode): Choice[] => {
   const out: Choice[] = [];
@@ -217,7 +225,7 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
   const fp = (w: ModelWorld): string => hash(w.fingerprint(scenario.stateOf));
   let transitions = 0;
   let depth = 0;
-  const warm = warmupOf(scenario, b);
+  const { schedule: warm, world: w0 } = warmupOf(scenario, b);
 
   const result = (ok: boolean, complete: boolean, counterexample?: Counterexample): ModelCheckResult => ({
     ok,
@@ -235,8 +243,8 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
     return result(false, false, { schedule, steps: r.steps, verdict, trace: r.trace });
   };
 
-  const root: SearchNode = { parent: null, choice: null, depth: 0 };
-  const w0 = replay(scenario, b, warm);
+  const root: SearchNode = { parent: null, choice: null, depth: 0, world: w0 };
+  let kept = 1;
   seen.add(fp(w0));
   const bad0 = firstFailure(w0.trace, scenario.invariants);
   if (bad0) return found(warm, bad0);
@@ -244,11 +252,18 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
   const queue: SearchNode[] = [root];
   for (let head = 0; head < queue.length; head++) {
     const n = queue[head]!;
+    let own = n.world;
+    if (own) kept--;
+    n.world = undefined;
     if (n.depth >= b.maxDepth) continue;
-    const prefix = [...warm, ...scheduleOf(n)];
-    const choices = enabledChoices(replay(scenario, b, prefix), scenario, b);
-    for (const c of choices) {
-      const w = replay(scenario, b, prefix);
+    let path: Choice[] | undefined; // built only when needed: a replay, or a counterexample
+    const prefix = (): Choice[] => (path ??= [...warm, ...scheduleOf(n)]);
+    own ??= replay(scenario, b, prefix());
+    const choices = enabledChoices(own, scenario, b);
+    for (let i = 0; i < choices.length; i++) {
+      const c = choices[i]!;
+      // The last choice may step the node's own world: nothing needs it after.
+      const w = i === choices.length - 1 ? own : replay(scenario, b, prefix());
       w.apply(c);
       transitions++;
       const key = fp(w);
@@ -256,9 +271,11 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
       seen.add(key);
       depth = Math.max(depth, n.depth + 1);
       const bad = firstFailure(w.trace, scenario.invariants);
-      if (bad) return found([...prefix, c], bad);
+      if (bad) return found([...prefix(), c], bad);
       if (seen.size >= b.maxStates) return result(true, false);
-      queue.push({ parent: n, choice: c, depth: n.depth + 1 });
+      const keep = kept < KEPT_WORLDS && n.depth + 1 < b.maxDepth;
+      if (keep) kept++;
+      queue.push({ parent: n, choice: c, depth: n.depth + 1, ...(keep ? { world: w } : {}) });
     }
   }
   return result(true, true);
