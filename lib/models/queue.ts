@@ -366,10 +366,11 @@ export function runPath(input: PathExperimentConfig): PathRun {
   cfg.stages.forEach((stage, i) => {
     if (stage.crossTraffic === 0) return;
     const rng = sim.rng.fork(`cross:${i}`);
+    // Cross packets are only counted by the port (their size goes with `send`): one object serves them all.
+    const other: PathPacket = { n: -1, ours: false, size: 0, waits: [], sends: [] };
     const cross = (): void => {
       if (finished >= cfg.packets) return; // keep the load on until our last packet is through
-      const bytes = positiveSize(size, rng);
-      ports[i]!.send({ n: -1, ours: false, size: bytes, waits: [], sends: [] }, bytes);
+      ports[i]!.send(other, positiveSize(size, rng));
       sim.after(exponential(rng, 1 / stage.crossTraffic), cross);
     };
     sim.at(0, cross);
