@@ -64,18 +64,20 @@ export function createPort<T>(
   let sent = 0;
   let dropped = 0;
 
-  const transmit = (): void => {
+  // One packet is on the wire at a time, at buffer[head]: one function serves every departure.
+  const depart = (): void => {
     const e = buffer[head]!;
+    const start = started;
+    head++;
+    bytes -= e.size;
+    sent++;
+    if (head < buffer.length) transmit(); // the next packet starts the moment this one ends
+    if (head > 1024 && head * 2 > buffer.length) buffer.splice(0, head), (head = 0);
+    onDepart(e.packet, { arrived: e.arrived, start, departed: clock.now });
+  };
+  const transmit = (): void => {
     started = clock.now;
-    clock.after(e.size / rate, () => {
-      const start = started;
-      head++;
-      bytes -= e.size;
-      sent++;
-      if (head < buffer.length) transmit(); // the next packet starts the moment this one ends
-      if (head > 1024 && head * 2 > buffer.length) buffer.splice(0, head), (head = 0);
-      onDepart(e.packet, { arrived: e.arrived, start, departed: clock.now });
-    });
+    clock.after(buffer[head]!.size / rate, depart);
   };
 
   return {
