@@ -119,7 +119,14 @@ export type CheckOptions = {
    * no wall clock of its own, so the same scenario and bounds give the same result, field for field.
    */
   clock?: () => number;
+  /**
+   * States kept in memory from when they are reached until they are expanded (default 512), so that
+   * they need not be rebuilt by replay; 0 rebuilds every one. A bound on memory: the result is the same.
+   */
+  keepStates?: number;
 };
+
+const KeepStatesSchema = z.number().int().min(0).default(512);
 
 /** Rebuild the world a schedule reaches. */
 function replay(scenario: ModelScenario, b: Bounds, schedule: readonly Choice[]): ModelWorld {
@@ -208,8 +215,6 @@ function finish(h1: number, h2: number): number {
  */
 type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number; world?: ModelWorld };
 
-/** Worlds kept in the queue at most: a bound on memory (beyond it, states are rebuilt by replay). */
-const KEPT_WORLDS = 512;
 
 const scheduleOf = (n: SearchNode): Choice[] => {
   const out: Choice[] = [];
@@ -225,6 +230,7 @@ const scheduleOf = (n: SearchNode): Choice[] => {
 export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, options: CheckOptions = {}): ModelCheckResult {
   const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
   const clock = options.clock;
+  const keepStates = parseConfig(KeepStatesSchema, options.keepStates, 'model checker options', 'options.keepStates');
   const started = clock?.();
   const seen = new Set<string>();
   const fp = (w: ModelWorld): string => hash(w.fingerprint(scenario.stateOf));
@@ -249,7 +255,7 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
   };
 
   const root: SearchNode = { parent: null, choice: null, depth: 0, world: w0 };
-  let kept = 1;
+  let kept = 1; // the root's world is always kept: it was built anyway
   seen.add(fp(w0));
   const bad0 = firstFailure(w0.trace, scenario.invariants);
   if (bad0) return found(warm, bad0);
@@ -278,7 +284,7 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
       const bad = firstFailure(w.trace, scenario.invariants);
       if (bad) return found([...prefix(), c], bad);
       if (seen.size >= b.maxStates) return result(true, false);
-      const keep = kept < KEPT_WORLDS && n.depth + 1 < b.maxDepth;
+      const keep = kept < keepStates && n.depth + 1 < b.maxDepth;
       if (keep) kept++;
       queue.push({ parent: n, choice: c, depth: n.depth + 1, ...(keep ? { world: w } : {}) });
     }
