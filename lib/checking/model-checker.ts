@@ -10,7 +10,9 @@
 // or compared, so (the trade-off) a state is *named* by the schedule that
 // reaches it and rebuilt by replaying that schedule from scratch: exploring
 // costs O(depth) per state instead of O(1), but any program written against
-// the simulator's API works unchanged. Two states are the same when their
+// the simulator's API works unchanged. (A state reached is kept as it is until
+// it is expanded, up to `keepStates` of them, and its last successor steps it
+// instead of a replay: a chain of single choices is not rebuilt at every step.) Two states are the same when their
 // fingerprints are: per node, the sequence of inputs it was handed (boots,
 // deliveries with their bodies, timer firings, crashes) with their times,
 // which determine its state because programs are deterministic; plus the
@@ -214,7 +216,6 @@ function finish(h1: number, h2: number): number {
  * Replay is deterministic, so a kept world and a rebuilt one are the same state.
  */
 type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number; world?: ModelWorld };
-
 
 const scheduleOf = (n: SearchNode): Choice[] => {
   const out: Choice[] = [];
