@@ -13,8 +13,9 @@
 // the simulator's API works unchanged. (A state reached is kept as it is until
 // it is expanded, up to `keepStates` of them, and its last successor steps it
 // instead of a replay: a chain of single choices is not rebuilt at every step.)
-// Two states are the same when their fingerprints are: per node, the sequence of inputs it was handed (boots,
-// deliveries with their bodies, timer firings, crashes) with their times,
+// Two states are the same when their fingerprints are: per node, the
+// sequence of inputs it was handed (boots, deliveries with their bodies,
+// timer firings, crashes) with their times,
 // which determine its state because programs are deterministic; plus the
 // messages in flight, the live timers, the time and the faults spent. That
 // is exact (no two different states merge) and still folds together the
