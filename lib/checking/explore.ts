@@ -8,6 +8,7 @@
 import type { NodeClock } from '../core/clock';
 import type { CallResult, Handlers, Message, NodeContext, Program, RpcEnvelope } from '../core/node';
 import { isRpcEnvelope, replyOnce } from '../core/node';
+import { copyPayload } from '../core/payload';
 import { createRng, type Rng, type Seed } from '../core/random';
 import type { NodeId, TraceEvent } from '../core/trace';
 
@@ -105,7 +106,7 @@ export function createModelWorld(nodes: readonly ModelNode[], opts: WorldOptions
 
   const transmit = (from: NodeId, to: NodeId, body: unknown, copy: boolean): void => {
     const id = nextMsg++;
-    const payload = structuredClone(body); // nodes never share objects
+    const payload = copyPayload(body); // nodes never share objects (as in the simulator)
     trace.push({ type: 'send', time: now, msg: id, from, to, body: payload, copy });
     msgs.set(id, { id, from, to, body: payload, sentAt: now, due: now + (opts.order === 'timed' ? opts.latency : 0) });
   };

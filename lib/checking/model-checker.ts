@@ -10,9 +10,12 @@
 // or compared, so (the trade-off) a state is *named* by the schedule that
 // reaches it and rebuilt by replaying that schedule from scratch: exploring
 // costs O(depth) per state instead of O(1), but any program written against
-// the simulator's API works unchanged. Two states are the same when their
-// fingerprints are: per node, the sequence of inputs it was handed (boots,
-// deliveries with their bodies, timer firings, crashes) with their times,
+// the simulator's API works unchanged. (A state reached is kept as it is until
+// it is expanded, up to `keepStates` of them, and its last successor steps it
+// instead of a replay: a chain of single choices is not rebuilt at every step.)
+// Two states are the same when their fingerprints are: per node, the
+// sequence of inputs it was handed (boots, deliveries with their bodies,
+// timer firings, crashes) with their times,
 // which determine its state because programs are deterministic; plus the
 // messages in flight, the live timers, the time and the faults spent. That
 // is exact (no two different states merge) and still folds together the
@@ -119,7 +122,14 @@ export type CheckOptions = {
    * no wall clock of its own, so the same scenario and bounds give the same result, field for field.
    */
   clock?: () => number;
+  /**
+   * States kept in memory from when they are reached until they are expanded (default 512), so that
+   * they need not be rebuilt by replay; 0 rebuilds every one. A bound on memory: the result is the same.
+   */
+  keepStates?: number;
 };
+
+const KeepStatesSchema = z.number().int().min(0).default(512);
 
 /** Rebuild the world a schedule reaches. */
 function replay(scenario: ModelScenario, b: Bounds, schedule: readonly Choice[]): ModelWorld {
@@ -158,8 +168,8 @@ function oneNode(w: ModelWorld, events: Choice[]): Choice[] {
   return events.filter((_, i) => nodes[i] === first);
 }
 
-/** The warm-up: `n` steps of the first enabled event, no faults. */
-function warmupOf(scenario: ModelScenario, b: Bounds): Choice[] {
+/** The warm-up: `n` steps of the first enabled event, no faults; and the world they reach. */
+function warmupOf(scenario: ModelScenario, b: Bounds): { schedule: Choice[]; world: ModelWorld } {
   const w = createModelWorld(scenario.nodes, { order: b.order, latency: b.latency, seed: b.seed });
   const out: Choice[] = [];
   for (let i = 0; i < b.warmup; i++) {
@@ -168,7 +178,7 @@ function warmupOf(scenario: ModelScenario, b: Bounds): Choice[] {
     w.apply(c);
     out.push(c);
   }
-  return out;
+  return { schedule: out, world: w };
 }
 
 function firstFailure(trace: readonly TraceEvent[], invariants: readonly Checker[]): Extract<Verdict, { ok: false }> | undefined {
@@ -179,24 +189,34 @@ function firstFailure(trace: readonly TraceEvent[], invariants: readonly Checker
   return undefined;
 }
 
-/** cyrb53, twice with different seeds: ~106 bits, so that a million states collide with odds below 1e-19. */
+/** cyrb53, twice with different seeds (in one pass): ~106 bits, so that a million states collide with odds below 1e-19. */
 function hash(s: string): string {
-  const one = (seed: number): number => {
-    let h1 = 0xdeadbeef ^ seed;
-    let h2 = 0x41c6ce57 ^ seed;
-    for (let i = 0; i < s.length; i++) {
-      const ch = s.charCodeAt(i);
-      h1 = Math.imul(h1 ^ ch, 2654435761);
-      h2 = Math.imul(h2 ^ ch, 1597334677);
-    }
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  };
-  return `${one(0).toString(36)}.${one(1).toString(36)}`;
+  let a1 = 0xdeadbeef;
+  let a2 = 0x41c6ce57;
+  let b1 = 0xdeadbeef ^ 1;
+  let b2 = 0x41c6ce57 ^ 1;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    a1 = Math.imul(a1 ^ ch, 2654435761);
+    a2 = Math.imul(a2 ^ ch, 1597334677);
+    b1 = Math.imul(b1 ^ ch, 2654435761);
+    b2 = Math.imul(b2 ^ ch, 1597334677);
+  }
+  return `${finish(a1, a2).toString(36)}.${finish(b1, b2).toString(36)}`;
 }
 
-type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number };
+function finish(h1: number, h2: number): number {
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/**
+ * `world`: the state itself, kept from when it was reached until it is expanded, so that it
+ * need not be rebuilt: a chain of single choices then costs O(depth), not O(depth²).
+ * Replay is deterministic, so a kept world and a rebuilt one are the same state.
+ */
+type SearchNode = { parent: SearchNode | null; choice: Choice | null; depth: number; world?: ModelWorld };
 
 const scheduleOf = (n: SearchNode): Choice[] => {
   const out: Choice[] = [];
@@ -212,12 +232,13 @@ const scheduleOf = (n: SearchNode): Choice[] => {
 export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, options: CheckOptions = {}): ModelCheckResult {
   const b = parseConfig(BoundsSchema, bounds, 'model checker bounds', 'bounds');
   const clock = options.clock;
+  const keepStates = parseConfig(KeepStatesSchema, options.keepStates, 'model checker options', 'options.keepStates');
   const started = clock?.();
   const seen = new Set<string>();
   const fp = (w: ModelWorld): string => hash(w.fingerprint(scenario.stateOf));
   let transitions = 0;
   let depth = 0;
-  const warm = warmupOf(scenario, b);
+  const { schedule: warm, world: w0 } = warmupOf(scenario, b);
 
   const result = (ok: boolean, complete: boolean, counterexample?: Counterexample): ModelCheckResult => ({
     ok,
@@ -235,8 +256,8 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
     return result(false, false, { schedule, steps: r.steps, verdict, trace: r.trace });
   };
 
-  const root: SearchNode = { parent: null, choice: null, depth: 0 };
-  const w0 = replay(scenario, b, warm);
+  const root: SearchNode = { parent: null, choice: null, depth: 0, world: w0 };
+  let kept = 1; // the root's world is always kept: it was built anyway
   seen.add(fp(w0));
   const bad0 = firstFailure(w0.trace, scenario.invariants);
   if (bad0) return found(warm, bad0);
@@ -244,11 +265,18 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
   const queue: SearchNode[] = [root];
   for (let head = 0; head < queue.length; head++) {
     const n = queue[head]!;
+    let own = n.world;
+    if (own) kept--;
+    n.world = undefined;
     if (n.depth >= b.maxDepth) continue;
-    const prefix = [...warm, ...scheduleOf(n)];
-    const choices = enabledChoices(replay(scenario, b, prefix), scenario, b);
-    for (const c of choices) {
-      const w = replay(scenario, b, prefix);
+    let path: Choice[] | undefined; // built only when needed: a replay, or a counterexample
+    const prefix = (): Choice[] => (path ??= [...warm, ...scheduleOf(n)]);
+    own ??= replay(scenario, b, prefix());
+    const choices = enabledChoices(own, scenario, b);
+    for (let i = 0; i < choices.length; i++) {
+      const c = choices[i]!;
+      // The last choice may step the node's own world: nothing needs it after.
+      const w = i === choices.length - 1 ? own : replay(scenario, b, prefix());
       w.apply(c);
       transitions++;
       const key = fp(w);
@@ -256,9 +284,11 @@ export function checkModel(scenario: ModelScenario, bounds: BoundsOptions = {}, 
       seen.add(key);
       depth = Math.max(depth, n.depth + 1);
       const bad = firstFailure(w.trace, scenario.invariants);
-      if (bad) return found([...prefix, c], bad);
+      if (bad) return found([...prefix(), c], bad);
       if (seen.size >= b.maxStates) return result(true, false);
-      queue.push({ parent: n, choice: c, depth: n.depth + 1 });
+      const keep = kept < keepStates && n.depth + 1 < b.maxDepth;
+      if (keep) kept++;
+      queue.push({ parent: n, choice: c, depth: n.depth + 1, ...(keep ? { world: w } : {}) });
     }
   }
   return result(true, true);

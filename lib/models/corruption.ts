@@ -38,8 +38,11 @@ export function encode(body: unknown): Uint8Array {
 
 /** JSON text from bytes. Invalid UTF-8 becomes U+FFFD, as in most decoders: it is not an error by itself. */
 export function decodeText(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('utf8');
+  return viewOf(bytes).toString('utf8');
 }
+
+/** A Buffer over the same memory (no copy), for Node's native hex and UTF-8 codecs. */
+const viewOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 const CRC_TABLE: Uint32Array = (() => {
   const table = new Uint32Array(256);
@@ -79,13 +82,17 @@ export function checksumBytes(kind: ChecksumKind, bytes: ArrayLike<number>): num
   }
 }
 
-const toHex = (bytes: ArrayLike<number>): string => Buffer.from(Array.from(bytes)).toString('hex');
-const fromHex = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
+// Frames are made and opened once per message: no intermediate arrays on the way.
+const toHex = (bytes: Uint8Array): string => viewOf(bytes).toString('hex');
+const fromHex = (hex: string): Uint8Array => Buffer.from(hex, 'hex');
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** Wrap a body for the wire: its JSON bytes followed by their checksum. */
 export function frame(body: unknown, checksum: ChecksumKind = 'crc32'): Frame {
   const payload = encode(body);
-  return { checksum, hex: toHex([...payload, ...checksumBytes(checksum, payload)]) };
+  let hex = toHex(payload);
+  for (const b of checksumBytes(checksum, payload)) hex += HEX_BYTE[b];
+  return { checksum, hex };
 }
 
 export function isFrame(body: unknown): body is Frame {
@@ -106,14 +113,18 @@ export function openFrame(f: Frame): Opened {
   const size = CHECKSUM_BYTES[f.checksum];
   if (bytes.length < size) return { verdict: 'garbled', body: undefined, text: '' };
   const payload = bytes.subarray(0, bytes.length - size);
-  const sent = Array.from(bytes.subarray(bytes.length - size));
   const text = decodeText(payload);
   const expected = checksumBytes(f.checksum, payload);
-  if (expected.some((b, i) => b !== sent[i])) return { verdict: 'checksum mismatch', body: undefined, text };
+  if (expected.some((b, i) => b !== bytes[payload.length + i])) return { verdict: 'checksum mismatch', body: undefined, text };
+  // Most garbled frames end here: a SyntaxError without a stack trace costs a fraction of one with it.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     return { verdict: 'accepted', body: JSON.parse(text) as unknown, text };
   } catch {
     return { verdict: 'garbled', body: undefined, text };
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -64,18 +64,20 @@ export function createPort<T>(
   let sent = 0;
   let dropped = 0;
 
-  const transmit = (): void => {
+  // One packet is on the wire at a time, at buffer[head]: one function serves every departure.
+  const depart = (): void => {
     const e = buffer[head]!;
+    const start = started;
+    head++;
+    bytes -= e.size;
+    sent++;
+    if (head < buffer.length) transmit(); // the next packet starts the moment this one ends
+    if (head > 1024 && head * 2 > buffer.length) buffer.splice(0, head), (head = 0);
+    onDepart(e.packet, { arrived: e.arrived, start, departed: clock.now });
+  };
+  const transmit = (): void => {
     started = clock.now;
-    clock.after(e.size / rate, () => {
-      const start = started;
-      head++;
-      bytes -= e.size;
-      sent++;
-      if (head < buffer.length) transmit(); // the next packet starts the moment this one ends
-      if (head > 1024 && head * 2 > buffer.length) buffer.splice(0, head), (head = 0);
-      onDepart(e.packet, { arrived: e.arrived, start, departed: clock.now });
-    });
+    clock.after(buffer[head]!.size / rate, depart);
   };
 
   return {
@@ -366,10 +368,11 @@ export function runPath(input: PathExperimentConfig): PathRun {
   cfg.stages.forEach((stage, i) => {
     if (stage.crossTraffic === 0) return;
     const rng = sim.rng.fork(`cross:${i}`);
+    // Cross packets are only counted by the port (their size goes with `send`): one object serves them all.
+    const other: PathPacket = { n: -1, ours: false, size: 0, waits: [], sends: [] };
     const cross = (): void => {
       if (finished >= cfg.packets) return; // keep the load on until our last packet is through
-      const bytes = positiveSize(size, rng);
-      ports[i]!.send({ n: -1, ours: false, size: bytes, waits: [], sends: [] }, bytes);
+      ports[i]!.send(other, positiveSize(size, rng));
       sim.after(exponential(rng, 1 / stage.crossTraffic), cross);
     };
     sim.at(0, cross);

@@ -55,8 +55,10 @@ export type RetryRun = {
   p99Latency: number;
 };
 
-type Copy = { request: number; attempt: number; dropped: boolean };
-type Request = { sentAt: number; attempts: Copy[]; state: 'waiting' | 'completed' | 'failed' };
+// A request knows only its latest copy, and a copy its request: nothing holds a request once it is
+// settled and its timers have fired (a run keeps no array of them all: less for the GC to copy).
+type Copy = { request: Request; attempt: number; dropped: boolean };
+type Request = { sentAt: number; latest: Copy | null; state: 'waiting' | 'completed' | 'failed' };
 
 export function runRetries(input: RetryExperimentConfig): RetryRun {
   const cfg = parseConfig(RetryExperimentSchema, input, 'retry experiment', 'experiment');
@@ -67,7 +69,6 @@ export function runRetries(input: RetryExperimentConfig): RetryRun {
   const arrivalRng = sim.rng.fork('arrivals');
   const sizeRng = sim.rng.fork('sizes');
   const arrivalRate = (cfg.utilization * cfg.rate) / meanSize;
-  const requests: Request[] = [];
   const latencies: number[] = [];
   let timeouts = 0;
   let spurious = 0;
@@ -83,7 +84,7 @@ export function runRetries(input: RetryExperimentConfig): RetryRun {
     { capacity: cfg.capacity, rate: cfg.rate },
     (copy, t) => {
       busy += t.departed - t.start;
-      const r = requests[copy.request]!;
+      const r = copy.request;
       if (r.state !== 'waiting') wasted++;
       lastDeparture = t.departed;
       sim.after(cfg.propagation, () => {
@@ -96,19 +97,18 @@ export function runRetries(input: RetryExperimentConfig): RetryRun {
     (copy) => void (copy.dropped = true),
   );
 
-  const transmit = (n: number): void => {
-    const r = requests[n]!;
-    const copy: Copy = { request: n, attempt: r.attempts.length, dropped: false };
-    r.attempts.push(copy);
+  const transmit = (r: Request): void => {
+    const copy: Copy = { request: r, attempt: r.latest ? r.latest.attempt + 1 : 0, dropped: false };
+    r.latest = copy;
     const bytes = Math.max(1, sample(size, sizeRng));
     sim.after(cfg.propagation, () => port.send(copy, bytes));
     sim.after(cfg.timeout, () => {
-      if (r.state !== 'waiting' || copy !== r.attempts[r.attempts.length - 1]) return;
+      if (r.state !== 'waiting' || copy !== r.latest) return;
       timeouts++;
       if (!copy.dropped) spurious++;
       if (copy.attempt < cfg.maxRetries) {
         retransmissions++;
-        transmit(n);
+        transmit(r);
       } else {
         r.state = 'failed';
         failed++;
@@ -118,8 +118,8 @@ export function runRetries(input: RetryExperimentConfig): RetryRun {
 
   let made = 0;
   const arrive = (): void => {
-    requests.push({ sentAt: sim.now, attempts: [], state: 'waiting' });
-    transmit(made++);
+    made++;
+    transmit({ sentAt: sim.now, latest: null, state: 'waiting' });
     if (made < cfg.requests) sim.after(exponential(arrivalRng, 1 / arrivalRate), arrive);
   };
   sim.at(0, arrive);

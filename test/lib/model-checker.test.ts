@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { noStaleTokenWrites, type Verdict } from '../../lib/checking/checkers';
-import { checkModel, formatModelCheck, replaySchedule, type ModelScenario } from '../../lib/checking/model-checker';
+import { checkModel, formatModelCheck, replaySchedule, type BoundsOptions, type ModelScenario } from '../../lib/checking/model-checker';
 import { capstoneModel, capstoneModelSeedRun, leaseModel, leaseSeedRun, quorumModel, seedsToFind } from '../../lib/checking/scenarios';
 import { noSharedTokens } from '../../lib/checking/capstone-checks';
 import { ConfigError } from '../../lib/core/config';
@@ -84,6 +84,20 @@ describe('a tiny register', () => {
     const r = checkModel(register(true), { maxDepth: 8, maxCrashes: 1 });
     expect(r.ok).toBe(false);
     expect(r.counterexample!.schedule.map((c) => c.kind)).toEqual(['deliver', 'crash', 'restart', 'deliver']);
+  });
+
+  test('is the search the same, field for field, whether reached states are kept or rebuilt by replay?', () => {
+    const cases: Array<[ModelScenario, BoundsOptions]> = [
+      [register(true), { maxDepth: 8, maxDrops: 1, maxDuplicates: 2 }],
+      [register(true), { maxDepth: 6, maxCrashes: 1, maxPauses: 1 }],
+      [register(false), { maxDepth: 5, maxDuplicates: 1 }],
+      [quorumModel({ readRepair: false }).scenario, quorumModel({ readRepair: false }).bounds],
+    ];
+    for (const [scenario, bounds] of cases) {
+      const rebuilt = checkModel(scenario, bounds, { keepStates: 0 });
+      for (const keepStates of [1, 3, 512]) expect(checkModel(scenario, bounds, { keepStates })).toEqual(rebuilt);
+    }
+    expect(() => checkModel(register(true), {}, { keepStates: -1 })).toThrow(/options\.keepStates/);
   });
 
   test('does a step that is not enabled fail the replay with its number?', () => {

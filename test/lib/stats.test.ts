@@ -9,6 +9,16 @@ const nearestRank = (xs: number[], p: number): number => {
 };
 
 describe('percentiles', () => {
+  test('of long series (selected, not sorted) match the nearest rank of a sorted copy, duplicates and all', () => {
+    const value = fc.oneof(fc.double({ noNaN: true }), fc.integer({ min: -3, max: 3 }));
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 64, maxLength: 3000 }), fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 4 }), (xs, ps) => {
+        expect(percentiles(xs, ps).map((v) => v + 0)).toEqual(ps.map((p) => nearestRank(xs, p) + 0));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('match the nearest rank of a sorted copy, for sorted and unsorted series, one or several at once', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ noNaN: true }), { minLength: 1 }), fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1 }), fc.boolean(), (xs, ps, presort) => {
