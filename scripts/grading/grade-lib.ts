@@ -459,14 +459,48 @@ export async function listTests(
   graderFiles: string[],
   timeoutMs: number,
 ): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
-  const cached = cachedListing(ROOT, graderFiles);
-  if (cached.tests) {
-    return { tests: cached.tests, run: { records: [], timedOut: false, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0 } };
+  // Some of the course's graders (a notebook's check(), the grader proof): one listing of all
+  // of them serves every such selection, so it is listed and kept once, not once per exercise.
+  const wanted = new Set(graderFiles.map((f) => path.resolve(f)));
+  const all = discover(ROOT, DEFAULT_GRADERS_DIR).exercises.flatMap(graderFilesOf);
+  if (wanted.size < all.length && [...wanted].every((f) => all.includes(f))) {
+    const everything = await listAllGraders(all, timeoutMs);
+    if (everything) return { tests: everything.filter((t) => wanted.has(path.resolve(t.file))), run: NO_RUN };
+    // A broken grader elsewhere is not this selection's problem: list only what was asked for.
   }
+  return listExactly(graderFiles, timeoutMs);
+}
+
+const NO_RUN: VitestRun = { records: [], timedOut: false, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0 };
+
+async function listExactly(graderFiles: string[], timeoutMs: number): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
+  const cached = cachedListing(ROOT, graderFiles);
+  if (cached.tests) return { tests: cached.tests, run: NO_RUN };
   const run = await runVitest({ graderFiles, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
   const tests = collectedOf(run.records);
   if (run.exitCode === 0 && !run.timedOut && moduleErrors(run.records).length === 0) keepListing(cached.file, graderFiles, tests);
   return { tests, run };
+}
+
+/** One listing of every course grader per process, however many exercises ask at once; null if it had errors. */
+let allListed: Promise<CollectedRecord[] | null> | null = null;
+function listAllGraders(all: string[], timeoutMs: number): Promise<CollectedRecord[] | null> {
+  allListed ??= (async () => {
+    const cached = cachedListing(ROOT, all);
+    if (cached.tests) return cached.tests;
+    const run = await runVitest({ graderFiles: all, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
+    if (run.exitCode !== 0 || run.timedOut || moduleErrors(run.records).length > 0) return null;
+    const tests = collectedOf(run.records);
+    keepListing(cached.file, all, tests);
+    return tests;
+  })();
+  const listing = allListed;
+  // A later call lists again if a grader changed since (the cache file's name says so).
+  const done = (): void => {
+    if (allListed === listing) allListed = null;
+  };
+  listing.then(done, done);
+  return listing;
 }
 
 /** The tests of one exercise out of a listing of several graders. */

@@ -39,3 +39,24 @@ describe('the listing cache', () => {
     expect(cachedListing(root, [fixture]).file).toBeNull();
   });
 });
+
+describe("one exercise's listing (a notebook's check())", () => {
+  test('lists every course grader once and keeps it: the next exercise is read from the cache, no vitest run', async () => {
+    const { listTests, discover, graderFilesOf, DEFAULT_GRADERS_DIR, ROOT } = await import('../../scripts/grading/grade-lib');
+    const exercises = discover(ROOT, DEFAULT_GRADERS_DIR).exercises;
+    const all = exercises.flatMap(graderFilesOf);
+    const kept = cachedListing(ROOT, all).file;
+    if (kept) fs.rmSync(kept, { force: true });
+    const [first, second] = [exercises[0]!, exercises[1]!];
+
+    const one = await listTests(graderFilesOf(first), 120_000);
+    expect(one.tests.length).toBeGreaterThan(0);
+    expect(new Set(one.tests.map((t) => path.resolve(t.file)))).toEqual(new Set(graderFilesOf(first).map((f) => path.resolve(f))));
+    const everything = cachedListing(ROOT, all).tests;
+    expect(new Set(everything!.map((t) => path.resolve(t.file)))).toEqual(new Set(all.map((f) => path.resolve(f))));
+
+    const two = await listTests(graderFilesOf(second), 120_000);
+    expect(two.run.records).toEqual([]); // from the cache
+    expect(two.tests).toEqual(everything!.filter((t) => graderFilesOf(second).map((f) => path.resolve(f)).includes(path.resolve(t.file))));
+  }, 180_000);
+});
