@@ -148,7 +148,6 @@ type Proc = {
   held: Array<() => void>;
   /** Calls waiting for a reply; made on the first call. */
   calls: Map<number, { timer: number; sentAt: number; onResult: (r: CallResult) => void }> | undefined;
-
 };
 
 /**

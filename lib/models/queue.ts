@@ -223,7 +223,7 @@ export function runQueue(input: QueueExperimentConfig): QueueRun {
 
 function summarize(utilization: number, arrivalRate: number, serviceRate: number, offered: number, sent: number, dropped: number, latencies: number[], waits: number[]): QueueRun {
   const some = latencies.length > 0;
-  const [p50, p99] = some ? percentiles(latencies, [50, 99]) : [0, 0]; // one sort for both
+  const [p50, p99] = some ? percentiles(latencies, [50, 99]) : [0, 0]; // one pass over the series for both
   const meanLatency = some ? mean(latencies) : 0;
   const meanWait = some ? mean(waits) : 0;
   return {

@@ -18,7 +18,7 @@ import {
 import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
 import { cachedListing, keepListing } from './listing-cache';
-import { privateDir } from './schedule';
+import { privateDir } from './private-dir';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const contain = require('./sandbox/contain.js') as typeof import('./sandbox/contain');
@@ -260,23 +260,11 @@ export function runVitest(opts: {
 /**
  * Where vitest keeps the graders, the library and the tooling transformed,
  * for the next run (each run is a fresh process: without it, every exercise
- * transforms them again). Only in a folder of our own, mode 0700: what is in
+ * transforms them again): in the grading user's own folder, since what is in
  * it runs on the trusted side. The stand-ins for `@target/*` are never cached
  * (target-plugin.ts).
  */
-function moduleCacheDir(): string | null {
-  const dir = privateDir();
-  if (!dir) return null;
-  const cache = path.join(dir, 'vitest-modules');
-  try {
-    fs.mkdirSync(cache, { mode: 0o700 });
-  } catch {
-    // there already
-  }
-  const st = fs.lstatSync(cache, { throwIfNoEntry: false });
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  return st?.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0 ? cache : null;
-}
+const moduleCacheDir = (): string | null => privateDir('vitest-modules');
 
 /**
  * After a run: nothing the submission started may outlive it. Kills its
@@ -459,43 +447,40 @@ export async function listTests(
   graderFiles: string[],
   timeoutMs: number,
 ): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
-  // Some of the course's graders (a notebook's check(), the grader proof): one listing of all
-  // of them serves every such selection, so it is listed and kept once, not once per exercise.
+  // Any of the course's graders (a notebook's check(), the grader proof, all of them): one
+  // listing of every course grader serves each such selection, listed and kept once.
   const wanted = new Set(graderFiles.map((f) => path.resolve(f)));
   const all = discover(ROOT, DEFAULT_GRADERS_DIR).exercises.flatMap(graderFilesOf);
-  if (wanted.size < all.length && [...wanted].every((f) => all.includes(f))) {
+  if ([...wanted].every((f) => all.includes(f))) {
     const everything = await listAllGraders(all, timeoutMs);
-    if (everything) return { tests: everything.filter((t) => wanted.has(path.resolve(t.file))), run: NO_RUN };
-    // A broken grader elsewhere is not this selection's problem: list only what was asked for.
+    // A broken grader elsewhere is not this selection's problem: then only what was asked is listed.
+    if (everything.clean || wanted.size === all.length) {
+      return { tests: everything.tests.filter((t) => wanted.has(path.resolve(t.file))), run: everything.run };
+    }
   }
   return listExactly(graderFiles, timeoutMs);
 }
 
+type Listing = { tests: CollectedRecord[]; run: VitestRun; clean: boolean };
+
 const NO_RUN: VitestRun = { records: [], timedOut: false, exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 0 };
 
-async function listExactly(graderFiles: string[], timeoutMs: number): Promise<{ tests: CollectedRecord[]; run: VitestRun }> {
+/** A kept listing of exactly `graderFiles`, or a new one (kept when it ran without errors). */
+async function listExactly(graderFiles: string[], timeoutMs: number): Promise<Listing> {
   const cached = cachedListing(ROOT, graderFiles);
-  if (cached.tests) return { tests: cached.tests, run: NO_RUN };
+  if (cached.tests) return { tests: cached.tests, run: NO_RUN, clean: true };
   const run = await runVitest({ graderFiles, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
   const tests = collectedOf(run.records);
-  if (run.exitCode === 0 && !run.timedOut && moduleErrors(run.records).length === 0) keepListing(cached.file, graderFiles, tests);
-  return { tests, run };
+  const clean = run.exitCode === 0 && !run.timedOut && moduleErrors(run.records).length === 0;
+  if (clean) keepListing(cached.file, graderFiles, tests);
+  return { tests, run, clean };
 }
 
-/** One listing of every course grader per process, however many exercises ask at once; null if it had errors. */
-let allListed: Promise<CollectedRecord[] | null> | null = null;
-function listAllGraders(all: string[], timeoutMs: number): Promise<CollectedRecord[] | null> {
-  allListed ??= (async () => {
-    const cached = cachedListing(ROOT, all);
-    if (cached.tests) return cached.tests;
-    const run = await runVitest({ graderFiles: all, targetDir: os.tmpdir(), timeoutMs, collectOnly: true });
-    if (run.exitCode !== 0 || run.timedOut || moduleErrors(run.records).length > 0) return null;
-    const tests = collectedOf(run.records);
-    keepListing(cached.file, all, tests);
-    return tests;
-  })();
-  const listing = allListed;
-  // A later call lists again if a grader changed since (the cache file's name says so).
+/** The listing of every course grader, shared by the calls of one process while it runs. */
+let allListed: Promise<Listing> | null = null;
+function listAllGraders(all: string[], timeoutMs: number): Promise<Listing> {
+  const listing = (allListed ??= listExactly(all, timeoutMs));
+  // A later call looks again: a grader may have changed since (the kept listing's name says so).
   const done = (): void => {
     if (allListed === listing) allListed = null;
   };

@@ -1,13 +1,13 @@
 // The listing (which tests exist, and their points) depends only on trusted
 // files: the graders and what they import. Regrading many submissions with
 // the same graders then lists once: the result is kept under a hash of every
-// file that could change it, in the grading user's own folder (0700, see
-// schedule.ts), because what is in it decides what is graded.
+// file that could change it, in the grading user's own folder (private-dir.ts),
+// because what is in it decides what is graded.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CollectedRecord } from './records';
-import { privateDir } from './schedule';
+import { privateDir } from './private-dir';
 
 // Everything a grader can import or that shapes a listing, under the project root.
 const KEEP = 40;

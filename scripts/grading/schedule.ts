@@ -3,35 +3,15 @@
 // others idle: starting the longest first (as long as the last runs of this
 // machine took) evens out the end. Only the order changes, never a score.
 //
-// The durations are kept in a folder of the grading user's own (mode 0700,
-// checked), so no other user can plant or redirect them; so is vitest's cache
-// of transformed modules (see grade-lib.ts).
+// The durations are kept in the grading user's own folder (private-dir.ts),
+// so no other user can plant or redirect them.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { privateDir } from './private-dir';
 
 export interface Timed {
   id: string;
   durationMs: number;
-}
-
-/**
- * The grading user's own folder (durations, vitest's module cache), or null if
- * it is not safely ours: owned by us, mode 0700. What is in it steers the
- * trusted side (the module cache is code vitest runs), so no sandbox uid and no
- * other user may write it.
- */
-export function privateDir(): string | null {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
-  const dir = path.join(os.tmpdir(), `faultline-grade-${uid}`);
-  try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = fs.lstatSync(dir);
-    if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return null;
-    return dir;
-  } catch {
-    return null;
-  }
 }
 
 /** Kept for this many target folders (tests grade many short-lived ones). */
