@@ -8,6 +8,8 @@
 // (`tsc --isolatedModules` is clean), so here its files are transpiled alone,
 // straight to CommonJS, and not checked again. Cells themselves, exercises/ and
 // solutions/ are still checked as before: a student's type error still shows.
+// What they are checked against is lib's declarations, read instead of its
+// code (lib-declarations.cjs): the same types, without inferring them again.
 // Also, as in tsconfig.json, only @types/node is loaded globally (tslab loads
 // every @types package: chai, plotly.js, ...; modules still import theirs).
 //
@@ -19,6 +21,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { libDeclarations } = require('./lib-declarations.cjs');
 
 function install(root) {
   const id = require.resolve(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
@@ -30,6 +33,7 @@ function install(root) {
   const override = (name, value) => Object.defineProperty(ts, name, { value, enumerable: true });
   require.cache[id].exports = ts;
   const libDir = path.join(root, 'lib') + path.sep;
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
   const trusted = (fileName) =>
     path.normalize(fileName).startsWith(libDir) && fileName.endsWith('.ts') && !fileName.endsWith('.d.ts');
 
@@ -50,10 +54,22 @@ function install(root) {
     ),
   );
 
+  // The checker reads lib's declarations, not its code (lib-declarations.cjs);
+  // what runs is transpiled from the source, kept here as it was read.
+  const viewOf = libDeclarations(real, libDir, cacheDir);
+  const sources = new Map();
   const createWatchCompilerHost = real.createWatchCompilerHost;
-  override('createWatchCompilerHost', (rootFiles, options, ...rest) =>
-    createWatchCompilerHost(rootFiles, { ...options, types: ['node'] }, ...rest),
-  );
+  override('createWatchCompilerHost', (rootFiles, options, ...rest) => {
+    const host = createWatchCompilerHost(rootFiles, { ...options, types: ['node'] }, ...rest);
+    const readFile = host.readFile.bind(host);
+    host.readFile = (fileName, encoding) => {
+      const text = readFile(fileName, encoding);
+      if (text === undefined || !trusted(fileName)) return text;
+      sources.set(path.normalize(fileName), text);
+      return viewOf(fileName, text);
+    };
+    return host;
+  });
 
   const createWatchProgram = real.createWatchProgram;
   override('createWatchProgram', (host) => {
@@ -72,7 +88,7 @@ function install(root) {
         return emit(target, writeFile, token, dtsOnly, transformers);
       }
       const rel = path.relative(options.rootDir, target.fileName).replace(/\.ts$/, '.js');
-      const js = cachedTranspile(target.text, {
+      const js = cachedTranspile(sources.get(path.normalize(target.fileName)) ?? target.text, {
         module: ts.ModuleKind.CommonJS,
         target: options.target,
         esModuleInterop: true,
@@ -88,7 +104,6 @@ function install(root) {
   // Transpiling is still ~50 ms a file (a throwaway program each time), and every
   // kernel needs the same files: keep the output on disk, named by a hash of
   // everything it depends on. A cache that cannot be written is only slower.
-  const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
   function cachedTranspile(text, compilerOptions) {
     const key = crypto
       .createHash('sha256')

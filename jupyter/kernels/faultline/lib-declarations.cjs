@@ -1,0 +1,118 @@
+// The declaration view of lib/: what the kernel's type checker reads instead
+// of lib's source. tslab builds a new program, so a new type checker, for
+// every cell; a cell that calls into lib then makes the checker infer the
+// types of lib's exports from their code again, most of all the zod schemas'
+// (`z.object({...}).strict().default(...)`, then `z.input<typeof Schema>`):
+// about a quarter of a kernel's CPU over the course. The same types written
+// out as declarations (what `tsc --declaration` emits) are only read.
+//
+// The declarations are emitted once per version of lib/ by the TypeScript
+// tslab bundles, with tsconfig.json's options, and kept in one file named by
+// a hash of every lib source, so every kernel after the first reads them. A
+// file whose source no longer matches (edited under a running kernel) is
+// served as its source. The view keeps each file's imports (as bare
+// `import './x'` lines), so tslab still finds, transpiles and loads every
+// module lib needs at run time; the code that runs is always the source's.
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+
+/** Every .ts source under `dir` (not .d.ts), sorted: the order the hash reads them. */
+function sourcesUnder(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...sourcesUnder(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(p);
+  }
+  return out.sort();
+}
+
+const sha = (text) => crypto.createHash('sha256').update(text).digest('hex');
+
+/**
+ * Emit the declarations of every file in `libDir`, or null when TypeScript
+ * skips the emit. Returns rel path → { source: sha of the source, text }.
+ */
+function emitDeclarations(ts, libDir, files) {
+  const emitted = new Map();
+  const program = ts.createProgram(files, {
+    // tsconfig.json's options: the ones `npm run typecheck` proves lib under.
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2022.d.ts'],
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    esModuleInterop: true,
+    strict: true,
+    skipLibCheck: true,
+    types: ['node'],
+    declaration: true,
+    emitDeclarationOnly: true,
+    rootDir: libDir,
+    outDir: path.join(libDir, '.declarations'), // never written: emit goes to the callback
+  });
+  const result = program.emit(undefined, (fileName, text) => emitted.set(path.normalize(fileName), text));
+  if (result.emitSkipped) return null;
+  const view = {};
+  for (const file of files) {
+    const rel = path.relative(libDir, file);
+    const text = emitted.get(path.join(libDir, '.declarations', rel.replace(/\.ts$/, '.d.ts')));
+    if (text === undefined) return null;
+    view[rel] = { source: sha(fs.readFileSync(file, 'utf8')), text };
+  }
+  return view;
+}
+
+/**
+ * The declaration view of `libDir`, from `cacheDir` or emitted now (a few
+ * seconds, once per version of lib). Returns `viewOf(fileName, source)`: the
+ * text the checker should read for that lib file, or the source itself when
+ * there is no matching declaration. Never throws: without a view, every file
+ * is its source (slower, same diagnostics).
+ */
+function libDeclarations(ts, libDir, cacheDir) {
+  let view = null;
+  try {
+    const files = sourcesUnder(libDir);
+    const hash = sha(
+      [ts.version, ...files.map((f) => `${path.relative(libDir, f)}\0${fs.readFileSync(f, 'utf8')}`)].join('\0'),
+    );
+    const file = path.join(cacheDir, `lib-declarations-${hash.slice(0, 20)}.json`);
+    try {
+      view = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      view = emitDeclarations(ts, libDir, files);
+      if (view) keep(file, view);
+    }
+  } catch {
+    view = null;
+  }
+  return (fileName, source) => {
+    const entry = view?.[path.relative(libDir, fileName)];
+    if (!entry || entry.source !== sha(source)) return source;
+    return `${entry.text}\n${importsOf(ts, source)}`;
+  };
+}
+
+/** The source's relative imports as side-effect imports: the module graph tslab loads stays the source's. */
+function importsOf(ts, source) {
+  return ts
+    .preProcessFile(source, true, true)
+    .importedFiles.filter((f) => f.fileName.startsWith('.'))
+    .map((f) => `import '${f.fileName}';`)
+    .join('\n');
+}
+
+/** Write atomically: kernels starting side by side never read half a file. A cache that cannot be written is only slower. */
+function keep(file, view) {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(view));
+    fs.renameSync(temp, file);
+  } catch {
+    // read-only or full: emit again next time
+  }
+}
+
+module.exports = { libDeclarations };

@@ -1,0 +1,117 @@
+// The kernel's declaration view of lib/ (jupyter/kernels/faultline/lib-declarations.cjs):
+// cells are type-checked against lib's emitted declarations instead of its
+// code. These tests show that a cell is still checked (a wrong config is an
+// error), that what runs is still every module lib needs, that a file edited
+// since the declarations were made is read as its source, and that the
+// declarations are kept and read back, not emitted again.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const root = path.resolve(__dirname, '..', '..');
+const kernelDir = path.join(root, 'jupyter', 'kernels', 'faultline');
+const libDir = path.join(root, 'lib') + path.sep;
+// tslab's TypeScript and the view, loaded without installing the kernel's hooks.
+const ts = require(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
+const { libDeclarations } = require(path.join(kernelDir, 'lib-declarations.cjs'));
+
+type ViewOf = (fileName: string, source: string) => string;
+
+function libSources(dir = path.join(root, 'lib')): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? libSources(p) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+/** lib files reachable from `entry` by relative imports (type-only ones too: tslab's program follows them). */
+function closure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const f of ts.preProcessFile(fs.readFileSync(file, 'utf8'), true, true).importedFiles) {
+      if (f.fileName.startsWith('.')) visit(path.resolve(path.dirname(file), `${f.fileName}.ts`));
+    }
+  };
+  visit(entry);
+  return [...seen];
+}
+
+describe('the kernel reads lib as declarations', () => {
+  let cacheDir = '';
+  let viewOf: ViewOf;
+
+  beforeAll(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'faultline-decl-'));
+    viewOf = libDeclarations(ts, libDir, cacheDir);
+  }, 120_000);
+  afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  test('every lib file has declarations, which keep its relative imports', () => {
+    for (const file of libSources()) {
+      const source = fs.readFileSync(file, 'utf8');
+      const view = viewOf(file, source);
+      const rel = path.relative(root, file);
+      expect(view, `${rel} is served as its source`).not.toBe(source);
+      for (const f of ts.preProcessFile(source, true, true).importedFiles) {
+        if (f.fileName.startsWith('.')) expect(view, `${rel} lost its import of ${f.fileName}`).toContain(`import '${f.fileName}';`);
+      }
+    }
+    // Declarations, not code: a schema's type is written out, its body is gone.
+    const retry = path.join(root, 'lib', 'models', 'retry.ts');
+    const view = viewOf(retry, fs.readFileSync(retry, 'utf8'));
+    expect(view).toMatch(/export declare const RetryPolicySchema: z\.ZodObject</);
+    expect(view).not.toContain('z.object(');
+  });
+
+  test('a file edited since the declarations were made is read as its source', () => {
+    const file = path.join(root, 'lib', 'core', 'clock.ts');
+    const edited = `${fs.readFileSync(file, 'utf8')}\nexport const addedByAStudent = 1;\n`;
+    expect(viewOf(file, edited)).toBe(edited);
+  });
+
+  test('the declarations are kept on disk and read back, not emitted again', () => {
+    const [kept, ...others] = fs.readdirSync(cacheDir).filter((f) => f.startsWith('lib-declarations-'));
+    expect(kept, 'one declarations file').toBeDefined();
+    expect(others).toEqual([]);
+    // Mark one entry: a second view must serve the mark, so it read this file.
+    const cached = JSON.parse(fs.readFileSync(path.join(cacheDir, kept!), 'utf8'));
+    cached['core/stats.ts'].text = 'export declare const markedInTheCache: 1;';
+    fs.writeFileSync(path.join(cacheDir, kept!), JSON.stringify(cached));
+    const again: ViewOf = libDeclarations(ts, libDir, cacheDir);
+    const stats = path.join(root, 'lib', 'core', 'stats.ts');
+    expect(again(stats, fs.readFileSync(stats, 'utf8'))).toContain('markedInTheCache');
+  });
+
+  test('with the kernel installed, cells are checked against lib and every module lib needs is loaded', () => {
+    // In a child process: install() replaces tslab's TypeScript in the require cache.
+    const script = `
+      process.chdir(${JSON.stringify(root)});
+      require(${JSON.stringify(path.join(kernelDir, 'trusted-lib.cjs'))}).install(${JSON.stringify(root)});
+      const { createConverter } = require(${JSON.stringify(path.join(root, 'node_modules', 'tslab', 'dist', 'converter.js'))});
+      const c = createConverter();
+      const first = c.convert('', "import { createSim, mean } from './lib/index';");
+      const ok = c.convert(first.declOutput, 'const sim = createSim({ seed: 3, network: { loss: 0.1 } }); const m = mean([1, 2]);');
+      const bad = c.convert(first.declOutput, "const sim = createSim({ seed: 3, network: { latency: 'fast' } });");
+      c.close();
+      const messages = (d) => d.diagnostics.map((x) => x.messageText);
+      // What tslab's compiler host reads for a lib file.
+      const tsk = require(${JSON.stringify(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'))});
+      const host = tsk.createWatchCompilerHost([], {}, tsk.sys, undefined, () => {}, () => {});
+      const read = host.readFile(${JSON.stringify(path.join(root, 'lib', 'core', 'stats.ts'))});
+      console.log(JSON.stringify({ first: messages(first), ok: messages(ok), bad: messages(bad), loaded: first.sideOutputs.map((o) => o.path), read }));
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.read, 'the checker reads declarations').toMatch(/^export declare function /m);
+    expect(out.first).toEqual([]);
+    expect(out.ok).toEqual([]);
+    expect(out.bad.join('\n')).toMatch(/Type 'string' is not assignable to type/);
+    const expected = closure(path.join(root, 'lib', 'index.ts')).map((f) => f.replace(/\.ts$/, '.js'));
+    expect([...out.loaded].sort()).toEqual(expected.sort());
+  }, 120_000);
+});
