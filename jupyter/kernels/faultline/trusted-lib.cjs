@@ -10,8 +10,9 @@
 // solutions/ are still checked as before: a student's type error still shows.
 // What they are checked against is lib's declarations, read instead of its
 // code (lib-declarations.cjs): the same types, without inferring them again.
-// Also, as in tsconfig.json, only @types/node is loaded globally (tslab loads
-// every @types package: chai, plotly.js, ...; modules still import theirs).
+// Also, no @types package is loaded globally (tslab loads every one: node,
+// chai, plotly.js, ...; modules still import theirs): cells get the few
+// globals of kernel-globals.d.ts.
 //
 // tslab requires '@tslab/typescript-for-tslab', whose exports are read-only
 // getters; so install() puts an object in its place in the require cache that
@@ -58,12 +59,20 @@ function install(root) {
   // what runs is transpiled from the source, kept here as it was read.
   const viewOf = libDeclarations(real, libDir, cacheDir);
   const sources = new Map();
+  // Cells see a few globals (kernel-globals.d.ts), not @types/node, and
+  // Node's modules as untyped ones: the same imports work, parsed in no time.
+  const globals = path.join(__dirname, 'kernel-globals.d.ts');
+  const nodeModules = require('module')
+    .builtinModules.filter((m) => !m.startsWith('_'))
+    .map((m) => `declare module '${m}';\ndeclare module 'node:${m}';`)
+    .join('\n');
   const createWatchCompilerHost = real.createWatchCompilerHost;
   override('createWatchCompilerHost', (rootFiles, options, ...rest) => {
-    const host = createWatchCompilerHost(rootFiles, { ...options, types: ['node'] }, ...rest);
+    const host = createWatchCompilerHost([...rootFiles, globals], { ...options, types: [] }, ...rest);
     const readFile = host.readFile.bind(host);
     host.readFile = (fileName, encoding) => {
       const text = readFile(fileName, encoding);
+      if (text !== undefined && path.normalize(fileName) === globals) return `${text}\n${nodeModules}\n`;
       if (text === undefined || !trusted(fileName)) return text;
       sources.set(path.normalize(fileName), text);
       return viewOf(fileName, text);

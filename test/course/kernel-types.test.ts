@@ -1,9 +1,11 @@
-// The kernel's declaration view of lib/ (jupyter/kernels/faultline/lib-declarations.cjs):
-// cells are type-checked against lib's emitted declarations instead of its
-// code. These tests show that a cell is still checked (a wrong config is an
-// error), that what runs is still every module lib needs, that a file edited
-// since the declarations were made is read as its source, and that the
-// declarations are kept and read back, not emitted again.
+// What the kernel type-checks cells against (jupyter/kernels/faultline/):
+// lib's emitted declarations instead of its code (lib-declarations.cjs), and
+// a few globals instead of @types/node (kernel-globals.d.ts). These tests
+// show that a cell is still checked (a wrong config is an error), that what
+// runs is still every module lib needs, that a file edited since the
+// declarations were made is read as its source, that the declarations are
+// kept and read back, not emitted again, and that cells keep the console and
+// Node's modules.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -40,7 +42,7 @@ function closure(entry: string): string[] {
   return [...seen];
 }
 
-describe('the kernel reads lib as declarations', () => {
+describe('what the kernel checks cells against', () => {
   let cacheDir = '';
   let viewOf: ViewOf;
 
@@ -96,13 +98,15 @@ describe('the kernel reads lib as declarations', () => {
       const first = c.convert('', "import { createSim, mean } from './lib/index';");
       const ok = c.convert(first.declOutput, 'const sim = createSim({ seed: 3, network: { loss: 0.1 } }); const m = mean([1, 2]);');
       const bad = c.convert(first.declOutput, "const sim = createSim({ seed: 3, network: { latency: 'fast' } });");
+      const node = c.convert(first.declOutput, "import * as fs from 'fs'; import { join } from 'node:path'; console.table([{ a: 1 }]); setTimeout(() => {}, 1); const home: string = process.env.HOME; const t = fs.readFileSync(join('a', 'b'), 'utf8');");
+      const wrong = c.convert(first.declOutput, "console.log(1); const n: number = 'one';");
       c.close();
       const messages = (d) => d.diagnostics.map((x) => x.messageText);
       // What tslab's compiler host reads for a lib file.
       const tsk = require(${JSON.stringify(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'))});
       const host = tsk.createWatchCompilerHost([], {}, tsk.sys, undefined, () => {}, () => {});
       const read = host.readFile(${JSON.stringify(path.join(root, 'lib', 'core', 'stats.ts'))});
-      console.log(JSON.stringify({ first: messages(first), ok: messages(ok), bad: messages(bad), loaded: first.sideOutputs.map((o) => o.path), read }));
+      console.log(JSON.stringify({ first: messages(first), ok: messages(ok), bad: messages(bad), node: messages(node), wrong: messages(wrong), loaded: first.sideOutputs.map((o) => o.path), read }));
     `;
     const r = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -111,6 +115,9 @@ describe('the kernel reads lib as declarations', () => {
     expect(out.first).toEqual([]);
     expect(out.ok).toEqual([]);
     expect(out.bad.join('\n')).toMatch(/Type 'string' is not assignable to type/);
+    // The console, timers, process and Node's modules without @types/node; type errors still found.
+    expect(out.node).toEqual([]);
+    expect(out.wrong).toEqual(["Type 'string' is not assignable to type 'number'."]);
     const expected = closure(path.join(root, 'lib', 'index.ts')).map((f) => f.replace(/\.ts$/, '.js'));
     expect([...out.loaded].sort()).toEqual(expected.sort());
   }, 120_000);
