@@ -195,6 +195,9 @@ function verifyKernel(python) {
     die(`the ${KERNEL_NAME} kernel resolves to ${specs[KERNEL_NAME]}, not ${expected}`);
   }
   say(`kernel: ${KERNEL_NAME} -> ${specs[KERNEL_NAME]} (tslab ok)`);
+  // Once per version of lib/ (a few seconds), so the first lesson's kernel does not wait for it.
+  const declarations = spawnSync(process.execPath, [join(expected, 'lib-declarations.cjs'), root], { cwd: root, encoding: 'utf8' });
+  say(declarations.status === 0 ? 'kernel: lib declarations ready' : `kernel: ${declarations.stderr.trim()}`);
 }
 
 // ---------------------------------------------------------------- server

@@ -232,6 +232,9 @@ function prepareCourse(dest: string): void {
     const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: staging, stdio: 'inherit' });
     if (r.status !== 0) throw new WorkshopError('npm ci in the workshop course failed (see above)');
   }
+  // Students' kernels cannot write the shared install: the declarations their kernels read are made now.
+  const declarations = spawnSync(process.execPath, [path.join(staging, 'jupyter', 'kernels', 'faultline', 'lib-declarations.cjs'), staging], { encoding: 'utf8' });
+  say(declarations.status === 0 ? 'course: kernel declarations of lib/ made' : `course: ${declarations.stderr.trim()}`);
   // Root-owned and read-only for everyone else.
   spawnSync('chown', ['-R', 'root:root', staging]);
   spawnSync('chmod', ['-R', 'u+rwX,go+rX,go-w', staging]);

@@ -88,6 +88,19 @@ describe('what the kernel checks cells against', () => {
     expect(again(stats, fs.readFileSync(stats, 'utf8'))).toContain('markedInTheCache');
   });
 
+  test('`node lib-declarations.cjs <root>` makes the declarations where the kernel looks for them (setup, the workshop)', () => {
+    const cli = path.join(kernelDir, 'lib-declarations.cjs');
+    const made = spawnSync(process.execPath, [cli, root], { encoding: 'utf8', timeout: 120_000 });
+    expect(made.status, made.stderr).toBe(0);
+    const kernelCache = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
+    const current: ViewOf = libDeclarations(ts, libDir, kernelCache);
+    const stats = path.join(root, 'lib', 'core', 'stats.ts');
+    expect(current(stats, fs.readFileSync(stats, 'utf8'))).toMatch(/^export declare function /m);
+    const missing = spawnSync(process.execPath, [cli, path.join(cacheDir, 'no-course')], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('not made');
+  }, 120_000);
+
   test('with the kernel installed, cells are checked against lib and every module lib needs is loaded', () => {
     // In a child process: install() replaces tslab's TypeScript in the require cache.
     const script = `

@@ -115,4 +115,29 @@ function keep(file, view) {
   }
 }
 
-module.exports = { libDeclarations };
+/** The kernel's cache of lib's declarations for the course at `root` (where the kernel looks). */
+function prepare(root) {
+  const ts = require(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
+  const viewOf = libDeclarations(ts, path.join(root, 'lib') + path.sep, cacheDir);
+  const probe = path.join(root, 'lib', 'index.ts');
+  const source = fs.readFileSync(probe, 'utf8');
+  return viewOf(probe, source) !== source;
+}
+
+module.exports = { libDeclarations, prepare };
+
+// `node lib-declarations.cjs [root]`: emit them ahead of the first kernel (setup, the workshop's shared install).
+if (require.main === module) {
+  const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', '..'));
+  let made = false;
+  try {
+    made = prepare(root);
+  } catch (e) {
+    console.error(e.message.split('\n')[0]);
+  }
+  if (!made) {
+    console.error(`lib declarations for ${root}: not made (kernels will check cells against lib's source, more slowly)`);
+    process.exit(1);
+  }
+}
