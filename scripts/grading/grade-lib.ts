@@ -17,6 +17,7 @@ import {
 } from './records';
 import { sandboxCannotRead, sandboxUser, type SandboxUser } from './privileges';
 import { SANDBOX_ENV } from './sandbox/host-env';
+import { sandboxTransforms } from './sandbox/transforms';
 import { cachedListing, keepListing } from './listing-cache';
 import { privateDir } from './private-dir';
 
@@ -176,6 +177,7 @@ export function runVitest(opts: {
     [SANDBOX_ENV.prefix]: prefix,
     [SANDBOX_ENV.uid]: user ? String(user.uid) : '',
     [SANDBOX_ENV.gid]: user ? String(user.gid) : '',
+    [SANDBOX_ENV.transforms]: opts.collectOnly ? '' : (sandboxTransforms() ?? ''),
     [ENV.moduleCache]: moduleCacheDir() ?? '',
     NO_COLOR: '1',
     FORCE_COLOR: '0',

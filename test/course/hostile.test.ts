@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { GradescopeResults } from '../../scripts/grading/grade-lib';
 import { isSandboxUid } from '../../scripts/grading/privileges';
+import { sandboxTransforms } from '../../scripts/grading/sandbox/transforms';
 
 const root = path.resolve(__dirname, '..', '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'hostile');
@@ -33,6 +34,12 @@ const GUARDED = [
   path.join(root, 'scripts', 'grade.ts'),
 ];
 const digest = () => GUARDED.map((f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex'));
+/** Every file of the library as compiled for sandboxes, by name: its sha256. */
+function compiledForSandboxes(): Map<string, string> {
+  const dir = path.join(root, 'node_modules', '.cache', 'faultline-sandbox-tsx', `tsx-${process.getuid?.() ?? 0}`);
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return new Map(files.map((f) => [f, crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, f))).digest('hex')]));
+}
 
 interface Run {
   code: number | null;
@@ -178,8 +185,12 @@ describe('a hostile submission earns nothing and breaks nothing', () => {
   });
 
   test.runIf(isRoot)('as root: graders, library, packages and tooling cannot be rewritten', () => {
+    expect(sandboxTransforms(), 'the library compiled for sandboxes (sandbox/transforms.ts)').not.toBeNull();
+    const compiled = compiledForSandboxes();
+    expect(compiled.size, 'the library compiled for sandboxes is there to attack').toBeGreaterThan(0);
     expectZeroAndHonest('rewrite-files');
     expect(digest(), 'a guarded file changed').toEqual(before);
+    expect(compiledForSandboxes(), 'the library compiled for sandboxes changed').toEqual(compiled);
     expect(fs.existsSync(path.join(graders, 'planted.test.ts')), 'a grader was planted').toBe(false);
   });
 

@@ -10,6 +10,8 @@ export const SANDBOX_ENV = {
   gid: 'FAULTLINE_SANDBOX_GID',
   /** Limit on one call into the submission (default 30 s), on top of the exercise's wall-clock limit. */
   callTimeoutMs: 'FAULTLINE_CALL_TIMEOUT_MS',
+  /** A folder of trusted modules compiled for tsx (transforms.ts), which the sandbox reads. */
+  transforms: 'FAULTLINE_SANDBOX_TRANSFORMS',
   /** Heap limit of the sandbox process (default 768 MB). */
   memoryMb: 'FAULTLINE_SANDBOX_MEMORY_MB',
 } as const;

@@ -76,6 +76,10 @@ function prepareFolder(s: Settings): string {
   const home = path.join(dir, 'home');
   fs.mkdirSync(path.join(home, 'tmp'), { recursive: true, mode: 0o700 });
   fs.chmodSync(home, 0o700);
+  // tsx's cache, as the sandbox's tsx looks for it: the library already compiled, read-only (transforms.ts).
+  const transforms = process.env[SANDBOX_ENV.transforms];
+  const uid = s.user?.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : null);
+  if (transforms && uid !== null) fs.symlinkSync(transforms, path.join(home, 'tmp', `tsx-${uid}`));
   if (s.user) {
     fs.chownSync(home, s.user.uid, s.user.gid);
     fs.chownSync(path.join(home, 'tmp'), s.user.uid, s.user.gid);
