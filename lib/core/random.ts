@@ -102,7 +102,7 @@ class Alea implements Rng {
   }
   gaussian(): number {
     const spare = this.s[this.o + 4]!;
-    if (spare === spare) {
+    if (!Number.isNaN(spare)) {
       this.s[this.o + 4] = NaN; // used up
       return spare;
     }
