@@ -109,7 +109,7 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
   const links = new Map<string, Link>();
   // Each directed link has its own random stream, a row of `streams`, made at its first message.
   const streams = new RngTable();
-  const rows: Array<Array<number | undefined> | undefined> = []; // [fromIndex][toIndex]
+  const rows: Array<Array<number | undefined> | undefined> = []; // [fromIndex][toIndex], from a sender's second peer on
   // The receiver each sender last sent to, and that link's row, side by side
   // ([2 from] = to, [2 from + 1] = row): a node mostly sends to the same peer
   // again (a heartbeat, a reply), and then the send touches no per-link object.
@@ -128,11 +128,19 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
   /** The row of the link from → to in `streams`. */
   const rowOf = (from: NodeId, to: NodeId, fromIndex: number, toIndex: number): number => {
     const at = 2 * fromIndex;
-    if (at < last.length && last[at] === toIndex) return last[at + 1]!;
+    const before = at < last.length ? last[at]! : -1;
+    if (before === toIndex) return last[at + 1]!;
     let row = rows[fromIndex];
-    if (row === undefined) row = rows[fromIndex] = [];
-    let r = row[toIndex];
-    if (r === undefined) r = row[toIndex] = streams.add(world.rng, `link:${from}->${to}`);
+    if (row === undefined && before !== -1) {
+      row = rows[fromIndex] = [];
+      row[before] = last[at + 1];
+    }
+    // A node that only ever sends to one peer needs no row: `last` holds its link.
+    let r = row?.[toIndex];
+    if (r === undefined) {
+      r = streams.add(world.rng, `link:${from}->${to}`);
+      if (row !== undefined) row[toIndex] = r;
+    }
     if (at >= last.length) {
       const grown = new Int32Array(Math.max(2 * last.length, at + 2)).fill(-1);
       grown.set(last);

@@ -4,7 +4,7 @@
 // durable. A paused node handles nothing: messages and timers wait and are
 // handled, late, when it resumes. A crashed node loses them.
 import { HandleTable } from './handles';
-import { createClock, type ClockConfig, type NodeClock } from './clock';
+import { Clock, type ClockConfig, type NodeClock } from './clock';
 import { configFail, SimulationError } from './config';
 import type { Rng } from './random';
 import type { NodeId } from './trace';
@@ -184,23 +184,6 @@ const TIMER_POOL = 256;
 /** A context's own node, under a key that a copy `{ ...ctx }` keeps but `Object.keys` and JSON do not show. */
 const PROC = Symbol('faultline.node');
 type Ctx = NodeContext & { [PROC]: Proc };
-
-/** Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace. */
-function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
-  const record = (change: string): void => world.record({ type: 'clock', time: world.now, node, change, offset: clock.offset() });
-  const signed = (d: number): string => `${d >= 0 ? '+' : ''}${Number(d.toFixed(3))} ms`;
-  return {
-    ...clock,
-    step(delta) {
-      clock.step(delta);
-      record(`step ${signed(delta)}`);
-    },
-    slew(delta, ratePpm) {
-      clock.slew(delta, ratePpm);
-      record(`slew ${signed(delta)}`);
-    },
-  };
-}
 
 export type Send = (from: NodeId, to: NodeId, body: unknown, fromIndex: number, toIndex: number) => void;
 
@@ -401,7 +384,9 @@ export function createNodes(world: World, send: Send): Nodes {
       if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
       const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: undefined } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
-      const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
+      // Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace.
+      const changed = (change: string): void => world.record({ type: 'clock', time: world.now, node: id, change, offset: clock.offset() });
+      const clock: NodeClock = new Clock(options.clock ?? {}, now, `nodes.${id}.clock`, changed);
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
       procs.set(id, p);
       table.push(p);

@@ -33,9 +33,8 @@ export function createRng(seed: Seed, label?: string): Rng {
 }
 
 function makeRng(name: string): Rng {
-  const state = new Float64Array(STRIDE);
-  seedInto(name, state, 0);
-  return new Alea(name, state, 0);
+  const { s0, s1, s2, c } = seedOf(name);
+  return new Alea(name, [s0, s1, s2, c, NaN], 0); // a literal: exactly five doubles
 }
 
 type AleaState = { s0: number; s1: number; s2: number; c: number };
@@ -44,26 +43,20 @@ type AleaState = { s0: number; s1: number; s2: number; c: number };
 const STRIDE = 5;
 
 /** alea seeded by the full name (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw). */
-function seedInto(name: string, s: Float64Array, o: number): void {
-  const { s0, s1, s2, c } = seedrandom.alea(name, { state: true }).state() as AleaState;
-  s[o] = s0;
-  s[o + 1] = s1;
-  s[o + 2] = s2;
-  s[o + 3] = c;
-  s[o + 4] = NaN;
-}
+const seedOf = (name: string): AleaState => seedrandom.alea(name, { state: true }).state() as AleaState;
 
 /**
  * seedrandom's alea generator with its methods on the prototype. Its state
- * is five numbers in a Float64Array at offset `o`: its own array for a
- * stream on its own, or a row of an RngTable, whose one view moves from row
- * to row. (Numbers in object fields would each be a separate boxed number.)
+ * is five numbers in an array of doubles (stored unboxed) at offset `o`: its
+ * own array for a stream on its own, or a row of an RngTable, whose one view
+ * moves from row to row. (Numbers in object fields would each be a separate
+ * boxed number; a Float64Array costs two objects more.)
  */
 class Alea implements Rng {
   name: string;
-  s: Float64Array;
+  s: number[];
   o: number;
-  constructor(name: string, s: Float64Array, o: number) {
+  constructor(name: string, s: number[], o: number) {
     this.name = name;
     this.s = s;
     this.o = o;
@@ -120,13 +113,13 @@ class Alea implements Rng {
 
 /**
  * Many streams in one array, for the network's one stream per link: ten
- * thousand links cost one Float64Array, not ten thousand objects, and a draw
- * touches one row. `stream(i)` points the table's single Rng at row i, so
+ * thousand links cost one array of doubles, not ten thousand objects, and a
+ * draw touches one row. `stream(i)` points the table's single Rng at row i, so
  * draw from it at once: the next `stream` call moves it.
  */
 export class RngTable {
-  private state = new Float64Array(STRIDE * 16);
-  private names: string[] = [];
+  private readonly state: number[] = [];
+  private readonly names: string[] = [];
   private readonly view = new Alea('', this.state, 0);
 
   get size(): number {
@@ -136,13 +129,9 @@ export class RngTable {
   /** Add a stream seeded by `parent`'s name and `label`, as `parent.fork(label)` would be; returns its row. */
   add(parent: Rng, label: string): number {
     const i = this.names.length;
-    if (STRIDE * (i + 1) > this.state.length) {
-      const grown = new Float64Array(2 * this.state.length);
-      grown.set(this.state);
-      this.state = this.view.s = grown;
-    }
     const name = `${parent.name}/${label}`;
-    seedInto(name, this.state, STRIDE * i);
+    const { s0, s1, s2, c } = seedOf(name);
+    this.state.push(s0, s1, s2, c, NaN); // appended: the array has no holes and holds only doubles (unboxed)
     this.names.push(name);
     return i;
   }
