@@ -40,54 +40,99 @@ export interface NodeClock {
   readonly drift: number;
 }
 
+const signed = (d: number): string => `${d >= 0 ? '+' : ''}${Number(d.toFixed(3))} ms`;
+
+// What an empty config parses to, parsed once: most nodes have perfect clocks.
+const PERFECT = ClockConfigSchema.parse({});
+
 /** A node's clocks; `now` reads the simulation's true time. */
 export function createClock(config: ClockConfig, now: () => number, what = 'clock'): NodeClock {
-  const cfg = parseConfig(ClockConfigSchema, config, `${what} config`, what);
-  const rate = 1 + cfg.drift / 1e6;
-  // The wall clock is piecewise linear in true time: (at, wall) is its last
-  // known point; between corrections it runs at `rate` (± the slew rate).
-  let at = now();
-  let wall = at + cfg.offset;
-  let slewLeft = 0; // ms still to absorb, signed
-  let slewRate = 0; // ms of correction per ms of true time (> 0)
-  const monoOrigin = at;
+  return new Clock(config, now, what);
+}
 
-  const advance = (): void => {
-    const t = now();
-    let dt = t - at;
+/**
+ * The clocks as one object with its methods on the prototype (a simulation
+ * makes one per node: no closures). `changed` is told of every step and
+ * slew (e.g. `step +5 ms`), to trace it.
+ */
+export class Clock implements NodeClock {
+  readonly drift: number;
+  private readonly rate: number;
+  private readonly monotonicStart: number;
+  private readonly monoOrigin: number;
+  // The wall clock is piecewise linear in true time: (at, wallAt) is its last
+  // known point; between corrections it runs at `rate` (± the slew rate).
+  private at: number;
+  private wallAt: number;
+  private slewLeft = 0; // ms still to absorb, signed
+  private slewRate = 0; // ms of correction per ms of true time (> 0)
+
+  constructor(
+    config: ClockConfig,
+    private readonly now: () => number,
+    private readonly what = 'clock',
+    private readonly changed?: (change: string) => void,
+  ) {
+    const empty = typeof config === 'object' && config !== null && Object.getPrototypeOf(config) === Object.prototype && Object.keys(config).length === 0;
+    const cfg = empty ? PERFECT : parseConfig(ClockConfigSchema, config, `${what} config`, what);
+    this.drift = cfg.drift;
+    this.rate = 1 + cfg.drift / 1e6;
+    this.monotonicStart = cfg.monotonicStart;
+    this.at = now();
+    this.wallAt = this.at + cfg.offset;
+    this.monoOrigin = this.at;
+  }
+
+  private advance(): void {
+    const t = this.now();
+    let dt = t - this.at;
     if (dt <= 0) return;
-    if (slewLeft !== 0) {
+    if (this.slewLeft !== 0) {
       // Run fast or slow until the correction is absorbed, then at the plain rate.
-      const needed = Math.abs(slewLeft) / slewRate;
+      const needed = Math.abs(this.slewLeft) / this.slewRate;
       const during = Math.min(dt, needed);
-      const applied = Math.sign(slewLeft) * slewRate * during;
-      wall += during * rate + applied;
-      slewLeft = during === needed ? 0 : slewLeft - applied;
+      const applied = Math.sign(this.slewLeft) * this.slewRate * during;
+      this.wallAt += during * this.rate + applied;
+      this.slewLeft = during === needed ? 0 : this.slewLeft - applied;
       dt -= during;
     }
-    wall += dt * rate;
-    at = t;
-  };
+    this.wallAt += dt * this.rate;
+    this.at = t;
+  }
 
-  return {
-    drift: cfg.drift,
-    wall: () => (advance(), wall),
-    monotonic: () => cfg.monotonicStart + (now() - monoOrigin) * rate,
-    offset: () => (advance(), wall - at),
-    step(delta) {
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.step`, `a step must be a finite number of ms, got ${delta}`, now());
-      advance();
-      // Two huge steps would overflow: the clock would read Infinity, and every later reading NaN.
-      if (!Number.isFinite(wall + delta)) throw new SimulationError(`${what}.step`, `a step of ${delta} ms would take the clock (now ${wall} ms) past the largest number`, now());
-      wall += delta;
-    },
-    slew(delta, ratePpm = DEFAULT_SLEW_PPM) {
-      if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.slew`, `a slew must be a finite number of ms, got ${delta}`, now());
-      if (!(ratePpm > 0 && ratePpm <= MAX_DRIFT_PPM)) throw new SimulationError(`${what}.slew`, `the slew rate must be in (0, ${MAX_DRIFT_PPM}] ppm, got ${ratePpm}`, now());
-      advance();
-      slewLeft = delta; // a new correction replaces one in progress, as in ntpd
-      slewRate = ratePpm / 1e6;
-    },
-    pendingSlew: () => (advance(), slewLeft),
-  };
+  wall(): number {
+    this.advance();
+    return this.wallAt;
+  }
+  monotonic(): number {
+    return this.monotonicStart + (this.now() - this.monoOrigin) * this.rate;
+  }
+  offset(): number {
+    this.advance();
+    return this.wallAt - this.at;
+  }
+  step(delta: number): void {
+    const what = this.what;
+    if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.step`, `a step must be a finite number of ms, got ${delta}`, this.now());
+    this.advance();
+    // Two huge steps would overflow: the clock would read Infinity, and every later reading NaN.
+    if (!Number.isFinite(this.wallAt + delta)) {
+      throw new SimulationError(`${what}.step`, `a step of ${delta} ms would take the clock (now ${this.wallAt} ms) past the largest number`, this.now());
+    }
+    this.wallAt += delta;
+    this.changed?.(`step ${signed(delta)}`);
+  }
+  slew(delta: number, ratePpm = DEFAULT_SLEW_PPM): void {
+    const what = this.what;
+    if (typeof delta !== 'number' || !Number.isFinite(delta)) throw new SimulationError(`${what}.slew`, `a slew must be a finite number of ms, got ${delta}`, this.now());
+    if (!(ratePpm > 0 && ratePpm <= MAX_DRIFT_PPM)) throw new SimulationError(`${what}.slew`, `the slew rate must be in (0, ${MAX_DRIFT_PPM}] ppm, got ${ratePpm}`, this.now());
+    this.advance();
+    this.slewLeft = delta; // a new correction replaces one in progress, as in ntpd
+    this.slewRate = ratePpm / 1e6;
+    this.changed?.(`slew ${signed(delta)}`);
+  }
+  pendingSlew(): number {
+    this.advance();
+    return this.slewLeft;
+  }
 }

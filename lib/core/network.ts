@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { configFail, parseConfig, probability, SimulationError } from './config';
 import { copyPayload, PayloadError } from './payload';
-import { describe, DistributionSchema, sample, type Distribution, type Rng } from './random';
+import { describe, DistributionSchema, RngTable, sample, type Distribution } from './random';
 import type { Message } from './node';
 import type { DropReason, NodeId } from './trace';
 import type { Job, World } from './world';
@@ -79,9 +79,6 @@ type Split = { groupOf: Map<NodeId, number>; groups: NodeId[][] };
 /** A partition cutting more links than this is traced by its groups, not link by link. */
 export const MAX_TRACED_CUTS = 10_000;
 
-/** What a send needs about one directed link, found by node indices (no string keys per message). */
-type Pair = { rng: Rng; link: Link; version: number };
-
 /**
  * A message on its way: the queue entry itself, so a send allocates no
  * closure. `reason` is decided at send time: null means it arrives. Entries
@@ -110,8 +107,17 @@ const DELIVERY_POOL = 256;
 export function createNetwork({ world, config, checkNode, indexOf, arrive }: NetworkDeps): Network {
   const { links: overrides, ...defaults } = config;
   const links = new Map<string, Link>();
-  const pairs: Array<Array<Pair | undefined> | undefined> = []; // [fromIndex][toIndex]
-  let linkVersion = 0; // bumped by setLink: cached pairs look their link up again
+  // Each directed link has its own random stream, a row of `streams`, made at its first message.
+  const streams = new RngTable();
+  const rows: Array<Array<number | undefined> | undefined> = []; // [fromIndex][toIndex], from a sender's second peer on
+  // The receiver each sender last sent to, and that link's row, side by side
+  // ([2 from] = to, [2 from + 1] = row): a node mostly sends to the same peer
+  // again (a heartbeat, a reply), and then the send touches no per-link object.
+  let last = new Int32Array(128).fill(-1);
+  // The settings of each row's link, cached until setLink changes a link (only with per-link overrides).
+  const rowLinks: Link[] = [];
+  const rowVersions: number[] = [];
+  let linkVersion = 0; // bumped by setLink
   const cuts = new Map<string, [NodeId, NodeId]>(); // insertion-ordered: pairs cut one by one (one-way, small partitions)
   const splits: Split[] = []; // large partitions
   let nextMsg = 1;
@@ -119,18 +125,39 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
   for (const { from, to, ...patch } of overrides) links.set(key(from, to), { ...defaults, ...stripUndefined(patch) });
 
   const link = (from: NodeId, to: NodeId): Link => (links.size === 0 ? defaults : (links.get(key(from, to)) ?? defaults));
-  const pairOf = (from: NodeId, to: NodeId, fromIndex: number, toIndex: number): Pair => {
-    let row = pairs[fromIndex];
-    if (row === undefined) row = pairs[fromIndex] = [];
-    let pair = row[toIndex];
-    if (pair === undefined) {
-      pair = { rng: world.rng.fork(`link:${from}->${to}`), link: link(from, to), version: linkVersion };
-      row[toIndex] = pair;
-    } else if (pair.version !== linkVersion) {
-      pair.link = link(from, to);
-      pair.version = linkVersion;
+  /** The row of the link from → to in `streams`. */
+  const rowOf = (from: NodeId, to: NodeId, fromIndex: number, toIndex: number): number => {
+    const at = 2 * fromIndex;
+    const before = at < last.length ? last[at]! : -1;
+    if (before === toIndex) return last[at + 1]!;
+    let row = rows[fromIndex];
+    if (row === undefined && before !== -1) {
+      row = rows[fromIndex] = [];
+      row[before] = last[at + 1];
     }
-    return pair;
+    // A node that only ever sends to one peer needs no row: `last` holds its link.
+    let r = row?.[toIndex];
+    if (r === undefined) {
+      r = streams.add(world.rng, `link:${from}->${to}`);
+      if (row !== undefined) row[toIndex] = r;
+    }
+    if (at >= last.length) {
+      const grown = new Int32Array(Math.max(2 * last.length, at + 2)).fill(-1);
+      grown.set(last);
+      last = grown;
+    }
+    last[at] = toIndex;
+    last[at + 1] = r;
+    return r;
+  };
+  /** The settings of the link in row `r` (from → to). */
+  const linkOf = (from: NodeId, to: NodeId, r: number): Link => {
+    if (links.size === 0) return defaults;
+    if (rowVersions[r] !== linkVersion) {
+      rowLinks[r] = link(from, to);
+      rowVersions[r] = linkVersion;
+    }
+    return rowLinks[r]!;
   };
 
   const pool: Delivery[] = [];
@@ -144,11 +171,12 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
     if (world.tracing) world.record({ type: 'drop', time: world.now, msg: m.id, from: m.from, to: m.to, body: m.body, sentAt: m.sentAt, reason });
   };
 
-  const transmit = (from: NodeId, to: NodeId, toIndex: number, body: unknown, l: Link, rng: Rng, copy: boolean): void => {
+  const transmit = (from: NodeId, to: NodeId, toIndex: number, body: unknown, l: Link, r: number, copy: boolean): void => {
     const id = nextMsg++;
     const sentAt = world.now;
     const payload = clone(from, to, body); // nodes never share objects
     if (world.tracing) world.recordSend(sentAt, id, from, to, payload, copy);
+    const rng = streams.stream(r); // the table's one view: nothing else draws from it until this send is done
     let delay = sample(l.latency, rng);
     if (delay < 0) delay = 0;
     if (l.reorder > 0 && rng.chance(l.reorder)) delay += Math.max(0, sample(l.reorderDelay, rng));
@@ -205,9 +233,10 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
 
   return {
     send(from, to, body, fromIndex = indexOf(from), toIndex = indexOf(to)) {
-      const { link: l, rng } = pairOf(from, to, fromIndex, toIndex);
-      transmit(from, to, toIndex, body, l, rng, false);
-      if (l.duplicate > 0 && rng.chance(l.duplicate)) transmit(from, to, toIndex, body, l, rng, true);
+      const r = rowOf(from, to, fromIndex, toIndex);
+      const l = linkOf(from, to, r);
+      transmit(from, to, toIndex, body, l, r, false);
+      if (l.duplicate > 0 && streams.stream(r).chance(l.duplicate)) transmit(from, to, toIndex, body, l, r, true);
     },
     link,
     setLink(from, to, patch) {

@@ -4,7 +4,7 @@
 // durable. A paused node handles nothing: messages and timers wait and are
 // handled, late, when it resumes. A crashed node loses them.
 import { HandleTable } from './handles';
-import { createClock, type ClockConfig, type NodeClock } from './clock';
+import { Clock, type ClockConfig, type NodeClock } from './clock';
 import { configFail, SimulationError } from './config';
 import type { Rng } from './random';
 import type { NodeId } from './trace';
@@ -181,22 +181,9 @@ class Timer {
 
 const TIMER_POOL = 256;
 
-/** Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace. */
-function tracedClock(world: World, node: NodeId, clock: NodeClock): NodeClock {
-  const record = (change: string): void => world.record({ type: 'clock', time: world.now, node, change, offset: clock.offset() });
-  const signed = (d: number): string => `${d >= 0 ? '+' : ''}${Number(d.toFixed(3))} ms`;
-  return {
-    ...clock,
-    step(delta) {
-      clock.step(delta);
-      record(`step ${signed(delta)}`);
-    },
-    slew(delta, ratePpm) {
-      clock.slew(delta, ratePpm);
-      record(`slew ${signed(delta)}`);
-    },
-  };
-}
+/** A context's own node, under a key that a copy `{ ...ctx }` keeps but `Object.keys` and JSON do not show. */
+const PROC = Symbol('faultline.node');
+type Ctx = NodeContext & { [PROC]: Proc };
 
 export type Send = (from: NodeId, to: NodeId, body: unknown, fromIndex: number, toIndex: number) => void;
 
@@ -302,51 +289,70 @@ export function createNodes(world: World, send: Send): Nodes {
     }
   };
 
-  // Only data and arrow functions, no getters: every context then shares one hidden class,
-  // and `ctx.send` stays a fast property read with ten thousand nodes.
+  // A context's methods are shared by every node (no closures per node: with
+  // ten thousand nodes, fewer cold objects per event) and find their node
+  // through `this[PROC]`. They are own data properties, not prototype
+  // methods or getters: a copy `{ ...ctx, send }` keeps all of them (and the
+  // symbol), and every context shares one hidden class.
+  const procOf = (ctx: unknown, method: string): Proc => {
+    const p = (ctx as Partial<Ctx> | null | undefined)?.[PROC];
+    if (p === undefined) throw new TypeError(`ctx.${method} was called without its ctx: call it as ctx.${method}(...), or wrap it in an arrow function`);
+    return p;
+  };
+  const sendFrom = (p: Proc, to: NodeId, body: unknown): void => {
+    const q = procs.get(to) ?? get(to, `nodes.${p.id}.send(to)`); // fail fast on a typo'd node name
+    send(p.id, to, body, p.index, q.index);
+  };
+  const timerOf = (p: Proc, delay: number, fn: () => void, label: string): number => {
+    if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) {
+      fail(p, `.setTimer('${label}')`, `delay must be a finite number of ms ≥ 0, got ${typeof delay === 'string' ? `'${delay}'` : String(delay)}`);
+    }
+    if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
+    const t = newTimer(p, world.now + delay, fn, label);
+    t.id = live.add(t);
+    world.push(t);
+    return t.id;
+  };
+  const methods: Omit<NodeContext, 'id' | 'clock' | 'rng' | 'disk'> & ThisType<Ctx> = {
+    now: () => world.now,
+    send(to, body) {
+      sendFrom(procOf(this, 'send'), to, body);
+    },
+    setTimer(delay, fn, label = 'timer') {
+      return timerOf(procOf(this, 'setTimer'), delay, fn, label);
+    },
+    cancelTimer(id) {
+      cancel(procOf(this, 'cancelTimer'), id);
+    },
+    call(to, body, options, onResult) {
+      const p = procOf(this, 'call');
+      const timeout = (options as CallOptions | undefined)?.timeout;
+      if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
+        fail(p, `.call(${to}).timeout`, `timeout must be a finite number of ms > 0, got ${String(timeout)}: a call that waits forever never reports a timeout`);
+      }
+      if (typeof onResult !== 'function') fail(p, `.call(${to})`, `onResult must be a function, got ${typeof onResult}`);
+      const call = nextCall++;
+      const sentAt = world.now;
+      const timer = timerOf(
+        p,
+        options.timeout,
+        () => {
+          p.calls?.delete(call);
+          onResult({ status: 'timeout', indefinite: true, after: world.now - sentAt });
+        },
+        `timeout of call ${call}`,
+      );
+      (p.calls ??= new Map()).set(call, { timer, sentAt, onResult });
+      sendFrom(p, to, { rpc: 'request', call, body } satisfies RpcEnvelope);
+    },
+    note(text) {
+      const p = procOf(this, 'note');
+      world.record({ type: 'note', time: world.now, node: p.id, text });
+    },
+  };
+  const { now, send: sendMethod, setTimer, cancelTimer, call, note } = methods;
   const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>, clock: NodeClock): NodeContext => {
-    const ctx: NodeContext = {
-      id: p.id,
-      now: () => world.now,
-      clock,
-      rng,
-      disk,
-      send: (to, body) => {
-        const q = procs.get(to) ?? get(to, `nodes.${p.id}.send(to)`); // fail fast on a typo'd node name
-        send(p.id, to, body, p.index, q.index);
-      },
-      setTimer: (delay, fn, label = 'timer') => {
-        if (typeof delay !== 'number' || !(delay >= 0) || delay === Infinity) {
-          fail(p, `.setTimer('${label}')`, `delay must be a finite number of ms ≥ 0, got ${typeof delay === 'string' ? `'${delay}'` : String(delay)}`);
-        }
-        if (typeof fn !== 'function') fail(p, `.setTimer('${label}')`, `the callback must be a function, got ${typeof fn}`);
-        const t = newTimer(p, world.now + delay, fn, label);
-        t.id = live.add(t);
-        world.push(t);
-        return t.id;
-      },
-      cancelTimer: (id) => cancel(p, id),
-      call: (to, body, options, onResult) => {
-        const timeout = (options as CallOptions | undefined)?.timeout;
-        if (typeof timeout !== 'number' || !(timeout > 0) || timeout === Infinity) {
-          fail(p, `.call(${to}).timeout`, `timeout must be a finite number of ms > 0, got ${String(timeout)}: a call that waits forever never reports a timeout`);
-        }
-        if (typeof onResult !== 'function') fail(p, `.call(${to})`, `onResult must be a function, got ${typeof onResult}`);
-        const call = nextCall++;
-        const sentAt = world.now;
-        const timer = ctx.setTimer(
-          options.timeout,
-          () => {
-            p.calls?.delete(call);
-            onResult({ status: 'timeout', indefinite: true, after: world.now - sentAt });
-          },
-          `timeout of call ${call}`,
-        );
-        (p.calls ??= new Map()).set(call, { timer, sentAt, onResult });
-        ctx.send(to, { rpc: 'request', call, body } satisfies RpcEnvelope);
-      },
-      note: (text) => world.record({ type: 'note', time: world.now, node: p.id, text }),
-    };
+    const ctx: Ctx = { id: p.id, now, clock, rng, disk, send: sendMethod, setTimer, cancelTimer, call, note, [PROC]: p };
     return ctx;
   };
 
@@ -378,7 +384,9 @@ export function createNodes(world: World, send: Send): Nodes {
       if (typeof options !== 'object' || options === null) configFail('addNode', `addNode(${id}).options`, `options must be an object, got ${typeof options}`);
       const p = { id, index: table.length, program, status: 'running', incarnation: 0, handlers: {}, held: [], calls: undefined } as unknown as Proc;
       // The clock belongs to the machine: it survives crashes and restarts of the process.
-      const clock = tracedClock(world, id, createClock(options.clock ?? {}, () => world.now, `nodes.${id}.clock`));
+      // Steps and slews, whoever makes them (a nemesis, NTP, the program), go into the trace.
+      const changed = (change: string): void => world.record({ type: 'clock', time: world.now, node: id, change, offset: clock.offset() });
+      const clock: NodeClock = new Clock(options.clock ?? {}, now, `nodes.${id}.clock`, changed);
       p.ctx = makeContext(p, world.rng.fork(`node:${id}`), new Map(), clock);
       procs.set(id, p);
       table.push(p);

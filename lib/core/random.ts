@@ -33,40 +33,43 @@ export function createRng(seed: Seed, label?: string): Rng {
 }
 
 function makeRng(name: string): Rng {
-  // alea: fast, small state, good statistical quality; seeded by the full name
-  // (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw).
-  const { s0, s1, s2, c } = seedrandom.alea(name, { state: true }).state() as AleaState;
-  return new Alea(name, s0, s1, s2, c);
+  const { s0, s1, s2, c } = seedOf(name);
+  return new Alea(name, [s0, s1, s2, c, NaN], 0); // a literal: exactly five doubles
 }
 
 type AleaState = { s0: number; s1: number; s2: number; c: number };
 
+// A stream's state: alea's s0, s1, s2 and c, then the spare Gaussian deviate (NaN: none).
+const STRIDE = 5;
+
+/** alea seeded by the full name (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw). */
+const seedOf = (name: string): AleaState => seedrandom.alea(name, { state: true }).state() as AleaState;
+
 /**
- * seedrandom's alea generator with its state in fields and its methods on the
- * prototype: one small object per stream (a simulation has one per node and
- * per link), and draws the compiler can inline.
+ * seedrandom's alea generator with its methods on the prototype. Its state
+ * is five numbers in an array of doubles (stored unboxed) at offset `o`: its
+ * own array for a stream on its own, or a row of an RngTable, whose one view
+ * moves from row to row. (Numbers in object fields would each be a separate
+ * boxed number; a Float64Array costs two objects more.)
  */
 class Alea implements Rng {
-  readonly name: string;
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private c: number;
-  private spare: number | null = null;
-  constructor(name: string, s0: number, s1: number, s2: number, c: number) {
+  name: string;
+  s: number[];
+  o: number;
+  constructor(name: string, s: number[], o: number) {
     this.name = name;
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.c = c;
+    this.s = s;
+    this.o = o;
   }
   private step(): number {
-    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    this.c = t | 0;
-    this.s2 = t - this.c;
-    return this.s2;
+    const s = this.s;
+    const o = this.o;
+    const t = 2091639 * s[o]! + s[o + 3]! * 2.3283064365386963e-10; // 2^-32
+    s[o] = s[o + 1]!;
+    s[o + 1] = s[o + 2]!;
+    const c = t | 0;
+    s[o + 3] = c;
+    return (s[o + 2] = t - c);
   }
   next(): number {
     const hi = this.step();
@@ -91,20 +94,53 @@ class Alea implements Rng {
     return items[Math.floor(this.next() * items.length)] as T;
   }
   gaussian(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
+    const spare = this.s[this.o + 4]!;
+    if (!Number.isNaN(spare)) {
+      this.s[this.o + 4] = NaN; // used up
+      return spare;
     }
     let u = 0;
     while (u === 0) u = this.next(); // log(0) would be -Infinity
     const v = this.next();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
+    this.s[this.o + 4] = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   }
   fork(label: string): Rng {
     return makeRng(`${this.name}/${label}`);
+  }
+}
+
+/**
+ * Many streams in one array, for the network's one stream per link: ten
+ * thousand links cost one array of doubles, not ten thousand objects, and a
+ * draw touches one row. `stream(i)` points the table's single Rng at row i, so
+ * draw from it at once: the next `stream` call moves it.
+ */
+export class RngTable {
+  private readonly state: number[] = [];
+  private readonly names: string[] = [];
+  private readonly view = new Alea('', this.state, 0);
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** Add a stream seeded by `parent`'s name and `label`, as `parent.fork(label)` would be; returns its row. */
+  add(parent: Rng, label: string): number {
+    const i = this.names.length;
+    const name = `${parent.name}/${label}`;
+    const { s0, s1, s2, c } = seedOf(name);
+    this.state.push(s0, s1, s2, c, NaN); // appended: the array has no holes and holds only doubles (unboxed)
+    this.names.push(name);
+    return i;
+  }
+
+  stream(i: number): Rng {
+    const v = this.view;
+    v.o = STRIDE * i;
+    v.name = this.names[i]!;
+    return v;
   }
 }
 

@@ -76,6 +76,31 @@ describe('nodes', () => {
     sim.run();
     expect(ran).toBe(false);
   });
+
+  test('does a copy of a context with its own send ({ ...ctx, send }) keep the other methods, on its node?', () => {
+    const sim = fixed();
+    const got: string[] = [];
+    sim.addNode('n', () => ({ onMessage: (m) => got.push(`${m.from}:${String(m.body)}`) }));
+    sim.addNode('w', (ctx) => {
+      const wrapped = { ...ctx, send: (to: string, body: unknown) => ctx.send(to, `framed ${String(body)}`) };
+      wrapped.setTimer(2, () => {
+        wrapped.send('n', 'a');
+        wrapped.note(`at ${wrapped.now()}`);
+      });
+    });
+    sim.run();
+    expect(got).toEqual(['w:framed a']);
+    expect(eventsOf(sim.trace, 'note').map((e) => [e.node, e.text])).toEqual([['w', 'at 2']]);
+  });
+
+  test('does a context method taken off its ctx fail with a message that says how to call it?', () => {
+    const sim = fixed();
+    sim.addNode('n', (ctx) => {
+      const { send } = ctx;
+      send('n', 'x');
+    });
+    expect(() => sim.run()).toThrow(/ctx\.send was called without its ctx: call it as ctx\.send\(\.\.\.\)/);
+  });
 });
 
 describe('calls', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../lib/core/config';
-import { createRng, distribution, exponential, meanOf, sample, shuffle } from '../../lib/core/random';
+import { createRng, distribution, exponential, meanOf, RngTable, sample, shuffle } from '../../lib/core/random';
 import { mean, percentile } from '../../lib/core/stats';
 
 const draw = (input: Parameters<typeof distribution>[0], n = 20000, seed = 1) => {
@@ -87,5 +87,21 @@ describe('shared draws', () => {
     const m = xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(m).toBeGreaterThan(4.8);
     expect(m).toBeLessThan(5.2);
+  });
+});
+
+describe('a table of streams', () => {
+  test('does each row draw exactly what its own forked stream would, however the draws interleave?', () => {
+    const root = createRng(7);
+    const table = new RngTable();
+    const labels = ['link:a->b', 'link:a->c', 'link:b->a'];
+    const rows = labels.map((l) => table.add(root, l));
+    const own = labels.map((l) => root.fork(l));
+    const d = distribution({ kind: 'lognormal', median: 2, sigma: 0.5 }); // gaussian: a spare kept per row
+    const order = [0, 1, 1, 2, 0, 0, 2, 1, 0, 2, 2, 1];
+    const fromTable = order.map((i) => [sample(d, table.stream(rows[i]!)), table.stream(rows[i]!).next()]);
+    const fromOwn = order.map((i) => [sample(d, own[i]!), own[i]!.next()]);
+    expect(fromTable).toEqual(fromOwn);
+    expect(table.stream(rows[1]!).name).toBe('7/link:a->c');
   });
 });
