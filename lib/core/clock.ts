@@ -24,6 +24,7 @@ export const ClockConfigSchema = z
 
 export type ClockConfig = z.input<typeof ClockConfigSchema>;
 
+/** A node's clocks. Call its methods on it (`ctx.clock.wall()`): they are shared by every node's clock. */
 export interface NodeClock {
   /** Time of day in ms (like Date.now()): may jump, forward or back. */
   wall(): number;

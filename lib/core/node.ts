@@ -32,6 +32,11 @@ export interface CallOptions {
   timeout: number;
 }
 
+/**
+ * What a node program gets. Call its methods on it, `ctx.send(...)`: they
+ * are shared by every node and find theirs through `ctx` (a copy
+ * `{ ...ctx, send }` keeps them; `const { send } = ctx` does not, and says so).
+ */
 export interface NodeContext {
   readonly id: NodeId;
   /**
