@@ -155,6 +155,8 @@ async function main(): Promise<void> {
     step(`starting a hub on ${base} for ${alice} ${bob} ${carol} (folder ${wsDir})`);
     const out = await must(['start', '--dir', wsDir, '--roster', roster, '--port', String(port), '--memory', '1500M']);
     assert.match(out, new RegExp(`http://127\\.0\\.0\\.1:${port}/`), 'start prints the URL');
+    // Students' kernels cannot write the shared install: the declarations they check cells against are made here.
+    assert.match(out, /course: kernel declarations of lib\/ made/, 'start makes the kernel declarations of lib/');
     const passwordsFile = path.join(wsDir, 'passwords.csv');
     assert.equal(fs.statSync(passwordsFile).mode & 0o777, 0o600, 'passwords are for the instructor only');
     const passwords = new Map(fs.readFileSync(passwordsFile, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
