@@ -101,6 +101,27 @@ describe('what the kernel checks cells against', () => {
     expect(missing.stderr).toContain('not made');
   }, 120_000);
 
+  test("a big module (tslab's TypeScript) loads through V8's code cache, and a cache that does not fit is replaced", () => {
+    const dir = fs.mkdtempSync(path.join(cacheDir, 'code-'));
+    const mod = path.join(dir, 'big.js');
+    fs.writeFileSync(mod, "exports.answer = 42; exports.twice = (x) => 2 * x; exports.self = require('path').basename(__filename);\n");
+    const load = `const { requireWithCodeCache } = require(${JSON.stringify(path.join(kernelDir, 'code-cache.cjs'))});
+      const m = requireWithCodeCache(${JSON.stringify(mod)}, ${JSON.stringify(path.join(dir, 'cache'))});
+      console.log(JSON.stringify([m.answer, m.twice(4), m.self, require.cache[${JSON.stringify(mod)}].exports === m]));`;
+    const run = () => spawnSync(process.execPath, ['-e', load], { encoding: 'utf8' });
+    const cached = () => fs.readdirSync(path.join(dir, 'cache')).filter((f) => f.endsWith('.bin'));
+    const first = run();
+    expect(first.stdout.trim(), first.stderr).toBe('[42,8,"big.js",true]');
+    expect(cached()).toHaveLength(1);
+    const bin = path.join(dir, 'cache', cached()[0]!);
+    const written = fs.readFileSync(bin);
+    expect(run().stdout.trim()).toBe('[42,8,"big.js",true]');
+    expect(fs.readFileSync(bin).equals(written), 'a cache that fits is kept as it is').toBe(true);
+    fs.writeFileSync(bin, 'not a code cache');
+    expect(run().stdout.trim()).toBe('[42,8,"big.js",true]');
+    expect(fs.readFileSync(bin).toString()).not.toBe('not a code cache');
+  });
+
   test('with the kernel installed, cells are checked against lib and every module lib needs is loaded', () => {
     // In a child process: install() replaces tslab's TypeScript in the require cache.
     const script = `

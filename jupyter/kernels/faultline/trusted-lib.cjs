@@ -22,11 +22,13 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { requireWithCodeCache } = require('./code-cache.cjs');
 const { libDeclarations } = require('./lib-declarations.cjs');
 
 function install(root) {
   const id = require.resolve(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
-  const real = require(id);
+  const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
+  const real = requireWithCodeCache(id, cacheDir);
   const ts = {};
   for (const name of Object.keys(real)) {
     Object.defineProperty(ts, name, { get: () => real[name], enumerable: true, configurable: true });
@@ -34,7 +36,6 @@ function install(root) {
   const override = (name, value) => Object.defineProperty(ts, name, { value, enumerable: true });
   require.cache[id].exports = ts;
   const libDir = path.join(root, 'lib') + path.sep;
-  const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
   const trusted = (fileName) =>
     path.normalize(fileName).startsWith(libDir) && fileName.endsWith('.ts') && !fileName.endsWith('.d.ts');
 
