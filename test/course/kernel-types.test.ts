@@ -96,6 +96,8 @@ describe('what the kernel checks cells against', () => {
     const current: ViewOf = libDeclarations(ts, libDir, kernelCache);
     const stats = path.join(root, 'lib', 'core', 'stats.ts');
     expect(current(stats, fs.readFileSync(stats, 'utf8'))).toMatch(/^export declare function /m);
+    // ...and tslab's TypeScript compiled, for V8's code cache (code-cache.cjs).
+    expect(fs.readdirSync(kernelCache).some((f) => /^code-typescript\.js-.*\.bin$/.test(f))).toBe(true);
     const missing = spawnSync(process.execPath, [cli, path.join(cacheDir, 'no-course')], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toContain('not made');

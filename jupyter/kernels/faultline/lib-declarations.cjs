@@ -16,6 +16,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { requireWithCodeCache } = require('./code-cache.cjs');
 
 /** Every .ts source under `dir` (not .d.ts), sorted: the order the hash reads them. */
 function sourcesUnder(dir) {
@@ -115,10 +116,10 @@ function keep(file, view) {
   }
 }
 
-/** The kernel's cache of lib's declarations for the course at `root` (where the kernel looks). */
+/** The kernel's caches for the course at `root` (where the kernel looks): lib's declarations, and TypeScript compiled. */
 function prepare(root) {
-  const ts = require(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
   const cacheDir = path.join(root, 'node_modules', '.cache', 'faultline-tslab');
+  const ts = requireWithCodeCache(require.resolve(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab')), cacheDir);
   const viewOf = libDeclarations(ts, path.join(root, 'lib') + path.sep, cacheDir);
   const probe = path.join(root, 'lib', 'index.ts');
   const source = fs.readFileSync(probe, 'utf8');
@@ -127,7 +128,7 @@ function prepare(root) {
 
 module.exports = { libDeclarations, prepare };
 
-// `node lib-declarations.cjs [root]`: emit them ahead of the first kernel (setup, the workshop's shared install).
+// `node lib-declarations.cjs [root]`: make both ahead of the first kernel (setup, the workshop's shared install).
 if (require.main === module) {
   const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..', '..', '..'));
   let made = false;
