@@ -9,6 +9,7 @@ const fs = require('fs');
 const path = require('path');
 const vm = require('vm');
 const Module = require('module');
+const { keepFile } = require('./cache-file.cjs');
 
 /** `require(id)` (an absolute path to a .js file), compiled from a code cache in `cacheDir` when there is one. */
 function requireWithCodeCache(id, cacheDir) {
@@ -34,20 +35,8 @@ function requireWithCodeCache(id, cacheDir) {
     throw e;
   }
   mod.loaded = true;
-  if (cachedData === undefined || script.cachedDataRejected) keep(file, script.createCachedData());
+  if (cachedData === undefined || script.cachedDataRejected) keepFile(file, script.createCachedData());
   return mod.exports;
-}
-
-/** Write atomically (kernels start side by side); a cache that cannot be written is only slower. */
-function keep(file, data) {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, data);
-    fs.renameSync(temp, file);
-  } catch {
-    // read-only or full
-  }
 }
 
 module.exports = { requireWithCodeCache };

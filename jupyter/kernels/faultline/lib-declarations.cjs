@@ -16,6 +16,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { keepFile } = require('./cache-file.cjs');
 const { requireWithCodeCache } = require('./code-cache.cjs');
 
 /** Every .ts source under `dir` (not .d.ts), sorted: the order the hash reads them. */
@@ -83,7 +84,7 @@ function libDeclarations(ts, libDir, cacheDir) {
       view = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch {
       view = emitDeclarations(ts, libDir, files);
-      if (view) keep(file, view);
+      if (view) keepFile(file, JSON.stringify(view));
     }
   } catch {
     view = null;
@@ -102,18 +103,6 @@ function importsOf(ts, source) {
     .importedFiles.filter((f) => f.fileName.startsWith('.'))
     .map((f) => `import '${f.fileName}';`)
     .join('\n');
-}
-
-/** Write atomically: kernels starting side by side never read half a file. A cache that cannot be written is only slower. */
-function keep(file, view) {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(view));
-    fs.renameSync(temp, file);
-  } catch {
-    // read-only or full: emit again next time
-  }
 }
 
 /** The kernel's caches for the course at `root` (where the kernel looks): lib's declarations, and TypeScript compiled. */

@@ -22,6 +22,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { keepFile } = require('./cache-file.cjs');
 const { requireWithCodeCache } = require('./code-cache.cjs');
 const { libDeclarations } = require('./lib-declarations.cjs');
 
@@ -126,14 +127,7 @@ function install(root) {
       // not cached yet
     }
     const js = transpileModule(text, { compilerOptions }).outputText;
-    try {
-      fs.mkdirSync(cacheDir, { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, js);
-      fs.renameSync(temp, file); // atomic: kernels running side by side never read half a file
-    } catch {
-      // read-only or full: transpile again next time
-    }
+    keepFile(file, js);
     return js;
   }
 }
