@@ -17,16 +17,9 @@ const kernelDir = path.join(root, 'jupyter', 'kernels', 'faultline');
 const libDir = path.join(root, 'lib') + path.sep;
 // tslab's TypeScript and the view, loaded without installing the kernel's hooks.
 const ts = require(path.join(root, 'node_modules', '@tslab', 'typescript-for-tslab'));
-const { libDeclarations } = require(path.join(kernelDir, 'lib-declarations.cjs'));
+const { libDeclarations, sourcesUnder } = require(path.join(kernelDir, 'lib-declarations.cjs'));
 
 type ViewOf = (fileName: string, source: string) => string;
-
-function libSources(dir = path.join(root, 'lib')): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? libSources(p) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
-  });
-}
 
 /** lib files reachable from `entry` by relative imports (type-only ones too: tslab's program follows them). */
 function closure(entry: string): string[] {
@@ -53,7 +46,7 @@ describe('what the kernel checks cells against', () => {
   afterAll(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
   test('every lib file has declarations, which keep its relative imports', () => {
-    for (const file of libSources()) {
+    for (const file of sourcesUnder(path.join(root, 'lib')) as string[]) {
       const source = fs.readFileSync(file, 'utf8');
       const view = viewOf(file, source);
       const rel = path.relative(root, file);
@@ -86,6 +79,17 @@ describe('what the kernel checks cells against', () => {
     const again: ViewOf = libDeclarations(ts, libDir, cacheDir);
     const stats = path.join(root, 'lib', 'core', 'stats.ts');
     expect(again(stats, fs.readFileSync(stats, 'utf8'))).toContain('markedInTheCache');
+  });
+
+  test("a copy of the course elsewhere (a workshop student's) finds the same declarations", () => {
+    const copy = fs.mkdtempSync(path.join(cacheDir, 'copy-'));
+    fs.cpSync(path.join(root, 'lib'), path.join(copy, 'lib'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'tsconfig.json'), path.join(copy, 'tsconfig.json'));
+    const before = fs.readdirSync(cacheDir).filter((f) => f.startsWith('lib-declarations-'));
+    const theirs: ViewOf = libDeclarations(ts, path.join(copy, 'lib') + path.sep, cacheDir);
+    const stats = path.join(copy, 'lib', 'core', 'stats.ts');
+    expect(theirs(stats, fs.readFileSync(stats, 'utf8'))).toMatch(/^export declare /m);
+    expect(fs.readdirSync(cacheDir).filter((f) => f.startsWith('lib-declarations-')), 'no second emit').toEqual(before);
   });
 
   test('`node lib-declarations.cjs <root>` makes the declarations where the kernel looks for them (setup, the workshop)', () => {

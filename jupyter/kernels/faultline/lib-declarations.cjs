@@ -33,34 +33,44 @@ function sourcesUnder(dir) {
 const sha = (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /**
- * Emit the declarations of every file in `libDir`, or null when TypeScript
- * skips the emit. Returns rel path → { source: sha of the source, text }.
+ * tsconfig.json (its text, and its compiler options: the ones `npm run
+ * typecheck` proves lib under), or null. The text goes into the hash: the
+ * options hold absolute paths, and a copy of the course elsewhere (a
+ * workshop student's) must find the same declarations.
  */
-function emitDeclarations(ts, libDir, files) {
+function projectConfig(ts, root) {
+  const file = path.join(root, 'tsconfig.json');
+  const text = ts.sys.readFile(file);
+  const read = ts.readConfigFile(file, () => text);
+  if (text === undefined || read.error) return null;
+  return { text, options: ts.parseJsonConfigFileContent(read.config, ts.sys, root).options };
+}
+
+/**
+ * Emit the declarations of lib's files (`sources`: path → text) with the
+ * project's options, or null when TypeScript skips the emit. Returns
+ * rel path → { source: sha of the source, text }.
+ */
+function emitDeclarations(ts, libDir, sources, options) {
   const emitted = new Map();
+  const outDir = path.join(libDir, '.declarations'); // never written: emit goes to the callback
+  const files = [...sources.keys()];
   const program = ts.createProgram(files, {
-    // tsconfig.json's options: the ones `npm run typecheck` proves lib under.
-    target: ts.ScriptTarget.ES2022,
-    lib: ['lib.es2022.d.ts'],
-    module: ts.ModuleKind.CommonJS,
-    moduleResolution: ts.ModuleResolutionKind.Node10,
-    esModuleInterop: true,
-    strict: true,
-    skipLibCheck: true,
-    types: ['node'],
+    ...options,
+    noEmit: false,
     declaration: true,
     emitDeclarationOnly: true,
     rootDir: libDir,
-    outDir: path.join(libDir, '.declarations'), // never written: emit goes to the callback
+    outDir,
   });
   const result = program.emit(undefined, (fileName, text) => emitted.set(path.normalize(fileName), text));
   if (result.emitSkipped) return null;
   const view = {};
-  for (const file of files) {
+  for (const [file, source] of sources) {
     const rel = path.relative(libDir, file);
-    const text = emitted.get(path.join(libDir, '.declarations', rel.replace(/\.ts$/, '.d.ts')));
+    const text = emitted.get(path.join(outDir, rel.replace(/\.ts$/, '.d.ts')));
     if (text === undefined) return null;
-    view[rel] = { source: sha(fs.readFileSync(file, 'utf8')), text };
+    view[rel] = { source: sha(source), text };
   }
   return view;
 }
@@ -75,15 +85,17 @@ function emitDeclarations(ts, libDir, files) {
 function libDeclarations(ts, libDir, cacheDir) {
   let view = null;
   try {
-    const files = sourcesUnder(libDir);
+    const sources = new Map(sourcesUnder(libDir).map((f) => [f, fs.readFileSync(f, 'utf8')]));
+    const config = projectConfig(ts, path.dirname(path.resolve(libDir)));
+    if (!config) return (_fileName, source) => source;
     const hash = sha(
-      [ts.version, ...files.map((f) => `${path.relative(libDir, f)}\0${fs.readFileSync(f, 'utf8')}`)].join('\0'),
+      [ts.version, config.text, ...[...sources].map(([f, text]) => `${path.relative(libDir, f)}\0${text}`)].join('\0'),
     );
     const file = path.join(cacheDir, `lib-declarations-${hash.slice(0, 20)}.json`);
     try {
       view = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch {
-      view = emitDeclarations(ts, libDir, files);
+      view = emitDeclarations(ts, libDir, sources, config.options);
       if (view) keepFile(file, JSON.stringify(view));
     }
   } catch {
@@ -115,7 +127,7 @@ function prepare(root) {
   return viewOf(probe, source) !== source;
 }
 
-module.exports = { libDeclarations, prepare };
+module.exports = { libDeclarations, prepare, sourcesUnder };
 
 // `node lib-declarations.cjs [root]`: make both ahead of the first kernel (setup, the workshop's shared install).
 if (require.main === module) {
