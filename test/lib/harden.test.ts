@@ -239,6 +239,19 @@ describe('payloads', () => {
     expect(got!.list).not.toBe(sent.list);
     expect(got!.m.get('k')).not.toBe(sent.m.get('k'));
   });
+
+  test('can a received message be forwarded whole, arriving as plain data?', () => {
+    let got: unknown;
+    const sim = simWith({
+      a: (ctx) => ctx.send('b', { n: 1 }),
+      b: (ctx) => ({ onMessage: (m) => ctx.send('c', { forwarded: m }) }),
+      c: () => ({ onMessage: (m) => void (got = m.body) }),
+    });
+    sim.run({ until: 50 });
+    const first = eventsOf(sim.trace, 'deliver')[0]!;
+    expect(got).toEqual({ forwarded: { id: first.msg, from: 'a', to: 'b', body: { n: 1 }, sentAt: first.sentAt } });
+    expect(JSON.parse(JSON.stringify(got))).toEqual(got);
+  });
 });
 
 describe('a bounded trace', () => {
