@@ -7,13 +7,14 @@
 // (process.resourceUsage().maxRSS) is its own and a previous workload's
 // garbage does not slow it down. Rates are events per CPU second of the
 // child (user + system), which a busy shared machine disturbs far less than
-// wall-clock time; wall time is printed too. Ratios are to the M/M/1/K core
-// measured in the same run.
+// wall-clock time; wall time is printed too.
 //
-// A shared virtual machine's speed drifts by a third within minutes. With
-// `--repeat N` every workload runs N times, in rounds (each round runs every
-// workload once, so a slow spell slows all of them alike), and each row shows
-// its fastest run, the least disturbed, with the slowest beside it.
+// A shared virtual machine's speed drifts by a third within minutes, so a
+// ratio to the M/M/1/K core is taken against a core run made just before
+// the workload (the core runs before every workload), never against one
+// from minutes earlier. With `--repeat N` everything runs N times, in rounds:
+// each row shows its fastest run (the least disturbed) with the slowest
+// beside it, and each ratio is the median of the N rounds' ratios.
 import { spawnSync } from 'child_process';
 import { execSync } from 'child_process';
 import * as fs from 'fs';
@@ -164,57 +165,74 @@ function parent(): void {
     commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {}
   console.log(`Faultline simulator benchmark (node ${process.version}, commit ${commit}${quick ? ', --quick' : ''}${repeat > 1 ? `, fastest of ${repeat} runs` : ''})`);
-  console.log('rates are events per CPU second of a child process; ratios are to M/M/1/K in this run\n');
-  const runs = new Map<string, Measured[]>();
-  for (let round = 0; round < repeat; round++) {
-    for (const w of chosen) {
-      const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', w.name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      if (r.status !== 0) {
-        console.log(`${w.label.padEnd(30)} FAILED (${r.signal ?? `exit ${r.status}`})\n${r.stderr}`);
-        continue;
-      }
-      const m = JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
-      runs.set(w.name, [...(runs.get(w.name) ?? []), m]);
+  console.log('rates are events per CPU second of a child process; each ratio is to a core (M/M/1/K) run made just before\n');
+  const measure = (w: Workload): Measured | null => {
+    const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', w.name, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) {
+      console.log(`${w.label.padEnd(30)} FAILED (${r.signal ?? `exit ${r.status}`})\n${r.stderr}`);
+      return null;
     }
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+  };
+  const core = workloads.find((w) => w.name === 'mm1k')!;
+  const rateOf = (m: Measured): number => m.events / m.cpuSeconds;
+  const runs = new Map<string, Measured[]>();
+  const toCore = new Map<string, number[]>(); // per round: the workload's rate over its core run's
+  const rounds: Array<Map<string, Measured>> = [];
+  for (let round = 0; round < repeat; round++) {
+    const got = new Map<string, Measured>();
+    for (const w of chosen) {
+      const c = w === core || w.name === 'idle' ? null : measure(core);
+      const m = measure(w);
+      if (!m) continue;
+      got.set(w.name, m);
+      runs.set(w.name, [...(runs.get(w.name) ?? []), m]);
+      if (c) {
+        runs.set(core.name, [...(runs.get(core.name) ?? []), c]);
+        if (m.events > 0) toCore.set(w.name, [...(toCore.get(w.name) ?? []), rateOf(m) / rateOf(c)]);
+      }
+    }
+    rounds.push(got);
     if (repeat > 1) process.stderr.write(`round ${round + 1} of ${repeat} done\n`);
   }
-  const results: Measured[] = [];
-  let base = 0;
+  const median = (xs: number[] | undefined): number | null => {
+    if (!xs || xs.length === 0) return null;
+    const s = [...xs].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  };
+  const results: Array<Measured & { ratioToCore: number | null }> = [];
   for (const w of chosen) {
     const all = runs.get(w.name);
     if (!all) continue;
     const m = all.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
     const slowest = Math.max(...all.map((x) => x.cpuSeconds));
-    results.push(m);
-    const rate = m.events / m.cpuSeconds;
-    if (w.name === 'mm1k') base = rate;
-    const fig = m.events === 0 ? ''.padEnd(58) : `${m.events.toLocaleString('en').padStart(11)} events ${m.cpuSeconds.toFixed(2).padStart(6)} s cpu ${m.wallSeconds.toFixed(2).padStart(6)} s wall ${Math.round(rate).toLocaleString('en').padStart(11)} ev/s`;
-    const ratio = m.events === 0 || !base ? '' : `  ${(rate / base).toFixed(2)}× core`;
+    const r = w === core ? 1 : median(toCore.get(w.name));
+    results.push({ ...m, ratioToCore: m.events > 0 ? r : null });
+    const fig = m.events === 0 ? ''.padEnd(58) : `${m.events.toLocaleString('en').padStart(11)} events ${m.cpuSeconds.toFixed(2).padStart(6)} s cpu ${m.wallSeconds.toFixed(2).padStart(6)} s wall ${Math.round(rateOf(m)).toLocaleString('en').padStart(11)} ev/s`;
+    const ratio = m.events === 0 || r === null ? '' : `  ${r.toFixed(2)}× core`;
     console.log(`${w.label.padEnd(30)}${fig}  peak RSS ${Math.round(m.maxRssMB).toString().padStart(5)} MB${ratio}`);
     if (m.extra) console.log(`${''.padEnd(30)} ${m.extra}`);
     if (all.length > 1) console.log(`${''.padEnd(30)} fastest of ${all.length} runs; slowest ${slowest.toFixed(2)} s cpu`);
   }
-  const byName = new Map(results.map((r) => [r.name, r]));
-  const rateOf = (n: string): number | null => {
-    const r = byName.get(n);
-    return r && r.events > 0 ? r.events / r.cpuSeconds : null;
-  };
-  const ratio = (a: string, b: string): number | null => {
-    const x = rateOf(a);
-    const y = rateOf(b);
-    return x !== null && y !== null ? x / y : null;
-  };
+  // Two workloads of one round ran within a minute of each other: their ratio, per round, then the median.
+  const between = (a: string, b: string): number | null =>
+    median(rounds.flatMap((got) => {
+      const x = got.get(a);
+      const y = got.get(b);
+      return x && y && x.events > 0 && y.events > 0 ? [rateOf(x) / rateOf(y)] : [];
+    }));
   const summary = {
-    sendsOffToCore: ratio('sends-off', 'mm1k'),
-    sendsOnToCore: ratio('sends-on', 'mm1k'),
-    hb10kTo10: ratio('hb-10k', 'hb-10'),
+    sendsOffToCore: median(toCore.get('sends-off')),
+    sendsOnToCore: median(toCore.get('sends-on')),
+    hb10kTo10: between('hb-10k', 'hb-10'),
   };
   console.log(
     `\nsends/core: trace off ${summary.sendsOffToCore?.toFixed(2) ?? '-'} (goal ≥ 0.50), trace on ${summary.sendsOnToCore?.toFixed(2) ?? '-'} (goal ≥ 0.30); ` +
       `heartbeat 10k/10 nodes: ${summary.hb10kTo10?.toFixed(2) ?? '-'} (goal ≥ 0.50)`,
   );
   if (jsonFile) {
-    const rows = results.map((r) => ({ ...r, eventsPerCpuSecond: r.events > 0 ? r.events / r.cpuSeconds : null, ratioToCore: r.events > 0 && base ? r.events / r.cpuSeconds / base : null }));
+    const rows = results.map((r) => ({ ...r, eventsPerCpuSecond: r.events > 0 ? r.events / r.cpuSeconds : null }));
     fs.writeFileSync(jsonFile, `${JSON.stringify({ node: process.version, commit, quick, repeat, summary, workloads: rows }, null, 2)}\n`);
     console.log(`wrote ${jsonFile}`);
   }
