@@ -12,9 +12,10 @@
 // A shared virtual machine's speed drifts by a third within minutes, so a
 // ratio to the M/M/1/K core is taken against a core run made just before
 // the workload (the core runs before every workload), never against one
-// from minutes earlier. With `--repeat N` everything runs N times, in rounds:
-// each row shows its fastest run (the least disturbed) with the slowest
-// beside it, and each ratio is the median of the N rounds' ratios.
+// from minutes earlier; two workloads are compared through their own core
+// runs. With `--repeat N` everything runs N times, in rounds: each row shows
+// its fastest run (the least disturbed) with the slowest beside it, and each
+// ratio is the median of the N rounds' ratios.
 import { spawnSync } from 'child_process';
 import { execSync } from 'child_process';
 import * as fs from 'fs';
@@ -177,37 +178,40 @@ function parent(): void {
   const core = workloads.find((w) => w.name === 'mm1k')!;
   const rateOf = (m: Measured): number => m.events / m.cpuSeconds;
   const runs = new Map<string, Measured[]>();
-  const toCore = new Map<string, number[]>(); // per round: the workload's rate over its core run's
-  const rounds: Array<Map<string, Measured>> = [];
+  // Per round, each workload's rate over that of the core run just before it.
+  const rounds: Array<Map<string, number>> = [];
   for (let round = 0; round < repeat; round++) {
-    const got = new Map<string, Measured>();
+    const toCore = new Map<string, number>();
     for (const w of chosen) {
       const c = w === core || w.name === 'idle' ? null : measure(core);
       const m = measure(w);
       if (!m) continue;
-      got.set(w.name, m);
       runs.set(w.name, [...(runs.get(w.name) ?? []), m]);
       if (c) {
         runs.set(core.name, [...(runs.get(core.name) ?? []), c]);
-        if (m.events > 0) toCore.set(w.name, [...(toCore.get(w.name) ?? []), rateOf(m) / rateOf(c)]);
+        if (m.events > 0) toCore.set(w.name, rateOf(m) / rateOf(c));
       }
     }
-    rounds.push(got);
+    rounds.push(toCore);
     if (repeat > 1) process.stderr.write(`round ${round + 1} of ${repeat} done\n`);
   }
-  const median = (xs: number[] | undefined): number | null => {
-    if (!xs || xs.length === 0) return null;
+  const median = (xs: number[]): number | null => {
+    if (xs.length === 0) return null;
     const s = [...xs].sort((a, b) => a - b);
     const mid = s.length >> 1;
     return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   };
+  const toCore = (name: string): number | null => median(rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : [])));
+  // Two workloads compared through their own core runs, round by round: a slow spell between them cancels out.
+  const between = (a: string, b: string): number | null =>
+    median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)! / r.get(b)!] : [])));
   const results: Array<Measured & { ratioToCore: number | null }> = [];
   for (const w of chosen) {
     const all = runs.get(w.name);
     if (!all) continue;
     const m = all.reduce((a, b) => (b.cpuSeconds < a.cpuSeconds ? b : a));
     const slowest = Math.max(...all.map((x) => x.cpuSeconds));
-    const r = w === core ? 1 : median(toCore.get(w.name));
+    const r = w === core ? 1 : toCore(w.name);
     results.push({ ...m, ratioToCore: m.events > 0 ? r : null });
     const fig = m.events === 0 ? ''.padEnd(58) : `${m.events.toLocaleString('en').padStart(11)} events ${m.cpuSeconds.toFixed(2).padStart(6)} s cpu ${m.wallSeconds.toFixed(2).padStart(6)} s wall ${Math.round(rateOf(m)).toLocaleString('en').padStart(11)} ev/s`;
     const ratio = m.events === 0 || r === null ? '' : `  ${r.toFixed(2)}× core`;
@@ -215,16 +219,9 @@ function parent(): void {
     if (m.extra) console.log(`${''.padEnd(30)} ${m.extra}`);
     if (all.length > 1) console.log(`${''.padEnd(30)} fastest of ${all.length} runs; slowest ${slowest.toFixed(2)} s cpu`);
   }
-  // Two workloads of one round ran within a minute of each other: their ratio, per round, then the median.
-  const between = (a: string, b: string): number | null =>
-    median(rounds.flatMap((got) => {
-      const x = got.get(a);
-      const y = got.get(b);
-      return x && y && x.events > 0 && y.events > 0 ? [rateOf(x) / rateOf(y)] : [];
-    }));
   const summary = {
-    sendsOffToCore: median(toCore.get('sends-off')),
-    sendsOnToCore: median(toCore.get('sends-on')),
+    sendsOffToCore: toCore('sends-off'),
+    sendsOnToCore: toCore('sends-on'),
     hb10kTo10: between('hb-10k', 'hb-10'),
   };
   console.log(
