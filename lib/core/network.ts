@@ -111,7 +111,7 @@ const DELIVERY_POOL = 256;
  * decides that messages live long and allocates every later one in the old
  * generation, for the rest of the process. About one 10,000-node benchmark
  * run in four went that way (eleven full collections instead of one) and took
- * 30-50% longer; with a class, none of 56 did. (Named for the type it
+ * 30-50% longer; with a class, none of 60 did. (Named for the type it
  * implements: a student who logs a message sees `Message { id: 1, ... }`.)
  */
 class Message implements MessageShape {
