@@ -26,7 +26,7 @@ export interface TraceLog {
   read(): TraceEvent[];
 }
 
-/** Keep every event, or the last `limit` (trimmed in chunks, so keeping costs O(1) per event). */
+/** Keep every event, or the last `limit` (in a ring: O(1) per event, nothing moved). */
 export function createTraceLog(limit = Infinity): TraceLog {
   return limit === Infinity ? fullLog() : boundedLog(limit);
 }
@@ -43,19 +43,24 @@ function fullLog(): TraceLog {
 }
 
 function boundedLog(limit: number): TraceLog {
+  // The columns are a ring of at most `limit` rows: once full, each new event
+  // takes the oldest one's row, so nothing is ever moved and a message body
+  // is let go as soon as its event falls out of the last `limit`.
   const trace: TraceEvent[] = []; // the events already read, oldest first
+  let stale = 0; // how many of the oldest in `trace` are no longer kept (removed when next read)
   let dropped = 0;
-  let n = 0; // events in the columns, after those in `trace`
-  let kind = new Uint8Array(1024);
-  let time = new Float64Array(1024);
-  let num = new Float64Array(1024); // msg id
-  let num2 = new Float64Array(1024); // sentAt (deliver), late (timer)
+  let head = 0; // the ring's oldest row
+  let n = 0; // rows in the ring: events after those in `trace`
+  let kind = new Uint8Array(Math.min(limit, 1024));
+  let time = new Float64Array(kind.length);
+  let num = new Float64Array(kind.length); // msg id
+  let num2 = new Float64Array(kind.length); // sentAt (deliver), late (timer)
   const a: unknown[] = []; // from (send, deliver), node (timer), the event (other)
   const b: unknown[] = []; // to, label
   const c: unknown[] = []; // body
 
   const grow = (): void => {
-    const size = kind.length * 2;
+    const size = Math.min(limit, kind.length * 2);
     const k = new Uint8Array(size);
     const t = new Float64Array(size);
     const x = new Float64Array(size);
@@ -70,37 +75,34 @@ function boundedLog(limit: number): TraceLog {
     num2 = y;
   };
 
-  // Bounded: once twice the limit is pending, forget all but the last `limit`.
-  const trimColumns = (): void => {
-    const extra = n - limit;
-    dropped += trace.length + extra;
-    trace.length = 0;
-    kind.copyWithin(0, extra, n);
-    time.copyWithin(0, extra, n);
-    num.copyWithin(0, extra, n);
-    num2.copyWithin(0, extra, n);
-    a.splice(0, extra);
-    b.splice(0, extra);
-    c.splice(0, extra);
-    n -= extra;
-  };
-
+  /** The row for a new event of kind `k` at `t`, forgetting the oldest kept event if `limit` are kept; -1 if none are kept. */
   const row = (k: number, t: number): number => {
-    if (n === kind.length) grow();
-    const i = n++;
+    if (limit === 0) {
+      dropped++;
+      return -1;
+    }
+    let i: number;
+    if (trace.length - stale + n < limit || stale < trace.length) {
+      if (trace.length - stale + n === limit) {
+        // The oldest kept event is one already read: forget it, in `trace`.
+        dropped++;
+        if (++stale === trace.length) {
+          trace.length = 0;
+          stale = 0;
+        }
+      }
+      i = head + n < limit ? head + n : head + n - limit;
+      n++;
+      if (i === kind.length) grow(); // still filling: a ring wraps only when full
+    } else {
+      // Full, and every kept event is in the ring: the oldest row becomes the newest.
+      dropped++;
+      i = head;
+      head = head + 1 === limit ? 0 : head + 1;
+    }
     kind[i] = k;
     time[i] = t;
     return i;
-  };
-  const added = (): void => {
-    if (n >= 2 * limit) trimColumns();
-  };
-  const flush = (): void => {
-    for (let i = 0; i < n; i++) trace.push(materialize(i));
-    n = 0;
-    a.length = 0;
-    b.length = 0;
-    c.length = 0;
   };
 
   const materialize = (i: number): TraceEvent => {
@@ -121,49 +123,53 @@ function boundedLog(limit: number): TraceLog {
   return {
     send(t, msg, from, to, body, copy) {
       const i = row(copy ? SEND_COPY : SEND, t);
+      if (i < 0) return;
       num[i] = msg;
       a[i] = from;
       b[i] = to;
       c[i] = body;
-      added();
     },
     deliver(t, msg, from, to, body, sentAt) {
       const i = row(DELIVER, t);
+      if (i < 0) return;
       num[i] = msg;
       num2[i] = sentAt;
       a[i] = from;
       b[i] = to;
       c[i] = body;
-      added();
     },
     timer(t, node, label, late) {
       const i = row(TIMER, t);
+      if (i < 0) return;
       num2[i] = late;
       a[i] = node;
       b[i] = label;
       c[i] = undefined;
-      added();
     },
     event(e) {
       const i = row(OBJECT, e.time);
+      if (i < 0) return;
       a[i] = e;
       b[i] = undefined;
       c[i] = undefined;
-      added();
     },
     read() {
-      flush();
+      if (stale > 0) {
+        trace.splice(0, stale);
+        stale = 0;
+      }
+      for (let k = 0; k < n; k++) trace.push(materialize(head + k < limit ? head + k : head + k - limit));
+      head = 0;
+      n = 0;
+      a.length = 0;
+      b.length = 0;
+      c.length = 0;
       if (kind.length > 1024) {
         // The objects hold the events now: give the columns' memory back.
         kind = new Uint8Array(1024);
         time = new Float64Array(1024);
         num = new Float64Array(1024);
         num2 = new Float64Array(1024);
-      }
-      if (trace.length > limit) {
-        const extra = trace.length - limit;
-        trace.splice(0, extra);
-        dropped += extra;
       }
       if (dropped > 0) markTruncated(trace, dropped);
       return trace;

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createSim, truncatedCount, type SimConfig } from '../../lib';
+import { createSim, truncatedCount, type SimConfig, type TraceEvent } from '../../lib';
+import { createTraceLog } from '../../lib/core/trace-log';
 
 /** Chatter with timers, messages, drops and notes, so every kind of row and object is in the log. */
 function chatter(trace: SimConfig['trace'], readEvery?: number) {
@@ -47,5 +49,37 @@ describe('the trace log', () => {
     const full = chatter(true).trace;
     chatter({ limit: 0, onEvent: (e) => seen.push(e) });
     expect(seen).toEqual(full);
+  });
+
+  test('the bounded log, under any mix of events and reads, holds exactly the last N events and counts the rest', () => {
+    // Each step records one event of a kind (send, copy, deliver, timer, any other), or reads the log.
+    const step = fc.oneof(fc.constantFrom('read' as const), fc.integer({ min: 0, max: 4 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.array(step, { maxLength: 60 }), (limit, steps) => {
+        const log = createTraceLog(limit);
+        const all: TraceEvent[] = [];
+        const body = (i: number) => ({ i });
+        steps.forEach((s, i) => {
+          if (s === 'read') {
+            expect([...log.read()]).toEqual(all.slice(Math.max(0, all.length - limit))); // a copy: the log marks its array (truncatedCount)
+            return;
+          }
+          const e: TraceEvent =
+            s === 0 || s === 1 ? { type: 'send', time: i, msg: i, from: 'a', to: 'b', body: body(i), copy: s === 1 }
+            : s === 2 ? { type: 'deliver', time: i, msg: i, from: 'a', to: 'b', body: body(i), sentAt: i - 0.5 }
+            : s === 3 ? { type: 'timer', time: i, node: 'a', label: `t${i}`, late: 0.25 }
+            : { type: 'note', time: i, node: 'a', text: `n${i}` };
+          all.push(e);
+          if (e.type === 'send') log.send(e.time, e.msg, e.from, e.to, e.body, e.copy);
+          else if (e.type === 'deliver') log.deliver(e.time, e.msg, e.from, e.to, e.body, e.sentAt);
+          else if (e.type === 'timer') log.timer(e.time, e.node, e.label, e.late);
+          else log.event(e);
+        });
+        const kept = log.read();
+        expect([...kept]).toEqual(all.slice(Math.max(0, all.length - limit)));
+        expect(truncatedCount(kept)).toBe(Math.max(0, all.length - limit));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
