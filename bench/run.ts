@@ -178,11 +178,14 @@ function parent(): void {
   const core = workloads.find((w) => w.name === 'mm1k')!;
   const rateOf = (m: Measured): number => m.events / m.cpuSeconds;
   const runs = new Map<string, Measured[]>();
+  const paired = chosen.some((w) => w !== core && w.name !== 'idle');
   // Per round, each workload's rate over that of the core run just before it.
   const rounds: Array<Map<string, number>> = [];
   for (let round = 0; round < repeat; round++) {
     const toCore = new Map<string, number>();
     for (const w of chosen) {
+      // The core's own row is made of the runs paired with the others; alone, it runs for itself.
+      if (w === core && paired) continue;
       const c = w === core || w.name === 'idle' ? null : measure(core);
       const m = measure(w);
       if (!m) continue;

@@ -33,8 +33,7 @@ export function createRng(seed: Seed, label?: string): Rng {
 }
 
 function makeRng(name: string): Rng {
-  const { s0, s1, s2, c } = seedOf(name);
-  return new Alea(name, [s0, s1, s2, c, NaN], 0); // a literal: exactly five doubles
+  return new Alea(name, seededState(name), 0);
 }
 
 type AleaState = { s0: number; s1: number; s2: number; c: number };
@@ -42,8 +41,14 @@ type AleaState = { s0: number; s1: number; s2: number; c: number };
 // A stream's state: alea's s0, s1, s2 and c, then the spare Gaussian deviate (NaN: none).
 const STRIDE = 5;
 
-/** alea seeded by the full name (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw). */
-const seedOf = (name: string): AleaState => seedrandom.alea(name, { state: true }).state() as AleaState;
+/** The state of the stream named `name`: alea seeded by the full name (seedrandom's own seeding, so the numbers are seedrandom's, draw for draw). */
+function seededState(name: string): number[] {
+  const { s0, s1, s2, c } = seedrandom.alea(name, { state: true }).state() as AleaState;
+  return [s0, s1, s2, c, NaN]; // a literal: exactly STRIDE doubles
+}
+
+/** The name of the stream forked from `parent` as `label`: its seed, so forks by the same path draw alike. */
+const forkName = (parent: string, label: string): string => `${parent}/${label}`;
 
 /**
  * seedrandom's alea generator with its methods on the prototype. Its state
@@ -107,7 +112,7 @@ class Alea implements Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
   fork(label: string): Rng {
-    return makeRng(`${this.name}/${label}`);
+    return makeRng(forkName(this.name, label));
   }
 }
 
@@ -129,9 +134,8 @@ export class RngTable {
   /** Add a stream seeded by `parent`'s name and `label`, as `parent.fork(label)` would be; returns its row. */
   add(parent: Rng, label: string): number {
     const i = this.names.length;
-    const name = `${parent.name}/${label}`;
-    const { s0, s1, s2, c } = seedOf(name);
-    this.state.push(s0, s1, s2, c, NaN); // appended: the array has no holes and holds only doubles (unboxed)
+    const name = forkName(parent.name, label);
+    for (const x of seededState(name)) this.state.push(x); // appended: the array has no holes and holds only doubles (unboxed)
     this.names.push(name);
     return i;
   }

@@ -82,8 +82,14 @@ function boundedLog(limit: number): TraceLog {
       return -1;
     }
     let i: number;
-    if (trace.length - stale + n < limit || stale < trace.length) {
-      if (trace.length - stale + n === limit) {
+    const full = trace.length - stale + n === limit;
+    if (full && stale === trace.length) {
+      // Every kept event is in the ring: the oldest row becomes the newest.
+      dropped++;
+      i = head;
+      head = head + 1 === limit ? 0 : head + 1;
+    } else {
+      if (full) {
         // The oldest kept event is one already read: forget it, in `trace`.
         dropped++;
         if (++stale === trace.length) {
@@ -94,11 +100,6 @@ function boundedLog(limit: number): TraceLog {
       i = head + n < limit ? head + n : head + n - limit;
       n++;
       if (i === kind.length) grow(); // still filling: a ring wraps only when full
-    } else {
-      // Full, and every kept event is in the ring: the oldest row becomes the newest.
-      dropped++;
-      i = head;
-      head = head + 1 === limit ? 0 : head + 1;
     }
     kind[i] = k;
     time[i] = t;

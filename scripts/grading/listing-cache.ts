@@ -13,7 +13,8 @@ import { privateDir } from './private-dir';
 const KEEP = 40;
 const INPUTS = ['lib', 'test/graders', 'scripts/grading', 'vitest.graders.config.ts', 'package-lock.json'];
 
-function filesUnder(p: string, out: string[]): void {
+/** Every file under `p` (or `p` itself), in sorted order, appended to `out`. */
+export function filesUnder(p: string, out: string[]): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);

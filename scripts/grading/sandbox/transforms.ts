@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { filesUnder } from '../listing-cache';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 /** What the warm-up's TMPDIR is: tsx puts its cache in `tsx-<uid>` below it. */
@@ -20,10 +21,9 @@ const HOME = path.join(ROOT, 'node_modules', '.cache', 'faultline-sandbox-tsx');
 const MACHINERY = ['guard.ts', 'membrane.ts', 'rpc.ts'].map((f) => path.join(__dirname, f));
 
 function tsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? tsFiles(p) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
-  });
+  const files: string[] = [];
+  filesUnder(dir, files);
+  return files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 }
 
 /** Nobody but its owner (the grading user) may change a file or folder in it, and it has no links. */
