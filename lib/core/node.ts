@@ -189,6 +189,7 @@ const TIMER_POOL = 256;
 /** A context's own node, under a key that a copy `{ ...ctx }` keeps but `Object.keys` and JSON do not show. */
 const PROC = Symbol('faultline.node');
 type Ctx = NodeContext & { [PROC]: Proc };
+const CONSTANT_FIELDS = ['id', 'clock', 'rng', 'disk'] as const;
 
 export type Send = (from: NodeId, to: NodeId, body: unknown, fromIndex: number, toIndex: number) => void;
 
@@ -358,6 +359,10 @@ export function createNodes(world: World, send: Send): Nodes {
   const { now, send: sendMethod, setTimer, cancelTimer, call, note } = methods;
   const makeContext = (p: Proc, rng: Rng, disk: Map<string, unknown>, clock: NodeClock): NodeContext => {
     const ctx: Ctx = { id: p.id, now, clock, rng, disk, send: sendMethod, setTimer, cancelTimer, call, note, [PROC]: p };
+    // Its data fields are constants, as the type says: a node cannot take
+    // another's id or stream by assigning, and the grader's sandbox reads them
+    // without a round trip (a copy `{ ...ctx }` gets its own, writable ones).
+    for (const key of CONSTANT_FIELDS) Object.defineProperty(ctx, key, { writable: false, configurable: false });
     return ctx;
   };
 

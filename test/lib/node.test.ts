@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createSim, eventsOf, type CallResult } from '../../lib';
+import { createSim, eventsOf, type CallResult, type NodeContext } from '../../lib';
 
 // A fixed 1 ms network keeps these stories easy to follow.
 const fixed = () => createSim({ seed: 1, network: { latency: 1 } });
@@ -26,6 +26,22 @@ describe('nodes', () => {
     sim.at(6, () => sim.restart('n'));
     sim.run();
     expect(seen).toEqual(['volatile=1 disk=1', 'volatile=1 disk=2']);
+  });
+
+  test("are a node's id, clock, rng and disk constants, while a copy { ...ctx } is the copier's own?", () => {
+    const sim = fixed();
+    let ctx: NodeContext | undefined;
+    sim.addNode('n', (c) => void (ctx = c));
+    sim.run({ until: 1 });
+    const writable = (key: string) => Object.getOwnPropertyDescriptor(ctx, key)?.writable;
+    expect(['id', 'clock', 'rng', 'disk'].map(writable)).toEqual([false, false, false, false]);
+    expect(() => {
+      (ctx as { id: string }).id = 'm';
+    }).toThrow(TypeError);
+    expect(ctx!.id).toBe('n');
+    const copy = { ...ctx! };
+    (copy as { id: string }).id = 'm';
+    expect(copy.id).toBe('m');
   });
 
   test('are messages to a crashed node dropped and its timers cancelled?', () => {

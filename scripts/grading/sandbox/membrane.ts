@@ -1,11 +1,14 @@
 // The membrane between the grader (trusted) and the submission (sandboxed),
 // used on both sides of the pipe. Values cross as JSON:
-// - pure data (primitives, arrays, plain objects, Map, Set, Date) is copied,
-//   with NaN, ±Infinity, -0, undefined and bigint kept exact;
+// - pure data (primitives, arrays, plain objects, Date, and instances of a
+//   class that adds nothing to Object: no method, no getter) is copied, with
+//   NaN, ±Infinity, -0, undefined and bigint kept exact;
 // - errors are copied (name, message, stack, own data fields);
 // - anything live (a function, or an object that holds one or is not plain)
 //   stays where it lives and crosses as a handle: the other side gets a Proxy
-//   whose every use is a synchronous call back over the pipe.
+//   whose every use is a synchronous call back over the pipe, except reading
+//   a property the language itself keeps constant (non-writable and
+//   non-configurable, a node's `ctx.id`), which crosses with the handle.
 // So nothing but data ever arrives: no getter, prototype or method of one side
 // ever runs on the other. Who calls whom is up to `Endpoint` (rpc.ts).
 
@@ -24,7 +27,7 @@ export type Wire =
   | { date: number }
   | { err: { name: string; message: string; stack: string; fields: [string, Wire][] } }
   | { fn: number; name: string } // a function of the sender's
-  | { ref: number; array: boolean; fns: [string, number][]; iter?: 'entries' | 'values' } // a live object of the sender's
+  | { ref: number; array: boolean; fns: [string, number][]; iter?: 'entries' | 'values'; k?: [string, Wire][] } // a live object of the sender's, k: its constants
   | { mine: number }; // a handle the receiver gave out earlier: its own object back
 
 /** What a Proxy needs from the pipe. */
@@ -56,6 +59,8 @@ export class Membrane {
   private readonly copiesIn = new WeakMap<object, number>();
   private readonly forget = new FinalizationRegistry<number>((tag) => this.copiesOut.delete(tag));
   remote: Remote | null = null;
+  /** Objects whose handle is being encoded: a constant that leads back to one crosses as a bare handle. */
+  private readonly encodingRefs = new Set<object>();
 
   constructor(
     /** Rebuilds errors of known classes (the trusted side maps names to its own classes). */
@@ -117,16 +122,25 @@ export class Membrane {
     if (!this.tagCopies && this.isJson(obj, depth, new Set())) return { j: obj };
     const data = this.tryData(obj, depth, new Set());
     if (data !== LIVE) return data;
-    return this.encodeRef(obj);
+    return this.encodeRef(obj, depth);
   }
 
-  private encodeRef(obj: object): Wire {
+  private encodeRef(obj: object, depth: number): Wire {
     const fns: [string, number][] = [];
+    const consts: [string, Wire][] = [];
     if (!Array.isArray(obj)) {
       for (const key of Object.keys(obj)) {
         const d = Object.getOwnPropertyDescriptor(obj, key);
         if (d && 'value' in d && typeof d.value === 'function' && !(d.value as { [PROXY_HANDLE]?: number })[PROXY_HANDLE]) {
           fns.push([key, this.export(d.value)]);
+        } else if (d && 'value' in d && !d.writable && !d.configurable && !NEVER.has(key) && !HIDDEN.has(key) && !this.encodingRefs.has(obj)) {
+          // A constant: the language guarantees it never changes, so its value travels with the handle.
+          this.encodingRefs.add(obj);
+          try {
+            consts.push([key, this.encode(d.value, depth + 1)]);
+          } finally {
+            this.encodingRefs.delete(obj);
+          }
         }
       }
       // Methods of its class too (a Map's get and set, an Rng's uniform), the ones a `get` would
@@ -145,7 +159,7 @@ export class Membrane {
       }
     }
     const iter = obj instanceof Map ? 'entries' : obj instanceof Set ? 'values' : undefined;
-    return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}) };
+    return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}), ...(consts.length ? { k: consts } : {}) };
   }
 
   /** Whether JSON carries `v` exactly (no undefined, NaN, -0, holes, getters, prototypes or copies to send back). */
@@ -173,7 +187,7 @@ export class Membrane {
         for (let i = 0; i < v.length; i++) if (!(i in v) || !this.isJson(v[i], depth + 1, path)) return false;
         return true;
       }
-      if (proto !== Object.prototype || Object.getOwnPropertySymbols(v).length) return false;
+      if ((proto !== Object.prototype && !isBareClass(proto)) || Object.getOwnPropertySymbols(v).length) return false;
       const o = v as Record<string, unknown>;
       for (const key in o) if (!this.isJson(o[key], depth + 1, path)) return false;
       return true;
@@ -229,7 +243,7 @@ export class Membrane {
       const proto = Object.getPrototypeOf(v);
       // Maps and Sets are state more often than data (a node's `disk`): they stay where they live.
       if (proto === Date.prototype) return { date: (v as Date).getTime() };
-      if (proto !== Object.prototype && proto !== null) return LIVE;
+      if (proto !== Object.prototype && proto !== null && !isBareClass(proto)) return LIVE;
       if (Object.getOwnPropertySymbols(v).length) return LIVE;
       const out: [string, Wire][] = [];
       for (const key of Object.keys(v)) {
@@ -293,7 +307,7 @@ export class Membrane {
     if ('err' in w) return this.decodeError(w.err);
     if ('mine' in w) return this.local(w.mine);
     if ('fn' in w) return this.importFunction(w.fn, w.name);
-    if ('ref' in w) return this.importObject(w.ref, w.array, w.fns, w.iter);
+    if ('ref' in w) return this.importObject(w.ref, w.array, w.fns, w.iter, w.k);
     throw new Error('sandbox: malformed value on the wire');
   }
 
@@ -338,10 +352,14 @@ export class Membrane {
     return stub;
   }
 
-  private importObject(id: number, array: boolean, fns: [string, number][], iter?: 'entries' | 'values'): unknown {
+  private importObject(id: number, array: boolean, fns: [string, number][], iter?: 'entries' | 'values', k?: [string, Wire][]): unknown {
     const hit = this.cached(id);
     if (hit) return hit;
     const methods = new Map(fns.map(([k, f]) => [k, f]));
+    const consts = new Map<string, unknown>();
+    for (const [key, w] of Array.isArray(k) ? k : []) {
+      if (typeof key === 'string' && !NEVER.has(key) && !HIDDEN.has(key)) consts.set(key, this.decode(w));
+    }
     const remote = () => {
       if (!this.remote) throw new Error('sandbox: not connected');
       return this.remote;
@@ -361,6 +379,7 @@ export class Membrane {
         if (typeof key === 'symbol' || HIDDEN.has(key)) return undefined;
         const f = methods.get(key);
         if (f !== undefined) return this.importFunction(f, key);
+        if (consts.has(key)) return consts.get(key);
         return remote().get(id, key);
       },
       set: (_t, key, value) => {
@@ -402,7 +421,9 @@ function sameData(a: unknown, b: unknown, depth = 0): boolean {
   if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && a.getTime() === b.getTime();
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const pa = Object.getPrototypeOf(a);
-  if (pa !== Object.getPrototypeOf(b) || (pa !== Object.prototype && pa !== Array.prototype && pa !== null)) return false;
+  const pb = Object.getPrototypeOf(b);
+  // A copy is plain: it matches an original of a bare class (which left as a plain copy).
+  if (Array.isArray(a) ? pa !== Array.prototype || pb !== Array.prototype : !isPlainish(pa) || !isPlainish(pb)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
@@ -422,6 +443,19 @@ function safeName(f: () => void): string {
     return 'remote';
   }
 }
+
+/**
+ * Whether `proto` is the prototype of a class that adds nothing but its
+ * constructor to Object (`class Message { constructor(...) { this.id = ... } }`):
+ * its instances are data, and cross as plain copies.
+ */
+function isBareClass(proto: object | null): boolean {
+  if (proto === null || Object.getPrototypeOf(proto) !== Object.prototype) return false;
+  const names = Object.getOwnPropertyNames(proto);
+  return names.length === 1 && names[0] === 'constructor' && Object.getOwnPropertySymbols(proto).length === 0;
+}
+
+const isPlainish = (proto: object | null): boolean => proto === Object.prototype || proto === null || isBareClass(proto);
 
 const NEVER = new Set(['constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
