@@ -62,6 +62,35 @@ describe('what the kernel checks cells against', () => {
     expect(view).not.toContain('z.object(');
   });
 
+  test("zod's inferred aliases (type X = z.input<typeof Schema>) are written out as the types they stand for, and still check", () => {
+    const sim = path.join(root, 'lib', 'core', 'sim.ts');
+    const source = fs.readFileSync(sim, 'utf8');
+    expect(source, 'the source still derives SimConfig from its schema').toMatch(/export type SimConfig = z\.input<typeof SimConfigSchema>;/);
+    const view = viewOf(sim, source);
+    expect(view).toMatch(/export type SimConfig = \{ seed: string \| number; network\?: \{/);
+    const left: string[] = [];
+    const views = new Map<string, string>();
+    for (const file of sourcesUnder(path.join(root, 'lib')) as string[]) {
+      const text = viewOf(file, fs.readFileSync(file, 'utf8'));
+      views.set(file, text);
+      for (const line of text.split('\n')) if (/^export type \w+ = z\.(input|output|infer)</.test(line)) left.push(`${path.relative(root, file)}: ${line}`);
+    }
+    expect(left, 'aliases left as zod wrote them (each means a fallback: its file did not check written out)').toEqual([]);
+    // Every file, as the kernel reads it, checks without an error.
+    const options = { ...ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic() {} }).options, noEmit: true };
+    const host = ts.createCompilerHost(options);
+    const read = host.getSourceFile;
+    host.getSourceFile = (name: string, lang: unknown, ...rest: unknown[]) => {
+      const text = views.get(path.resolve(name));
+      return text === undefined ? read(name, lang, ...rest) : ts.createSourceFile(name, text, lang);
+    };
+    const program = ts.createProgram([...views.keys()], options, host);
+    const errors = [...program.getSyntacticDiagnostics(), ...program.getSemanticDiagnostics()].map(
+      (d: { file?: { fileName: string }; messageText: unknown }) => `${d.file ? path.relative(root, d.file.fileName) : '?'}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+    );
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   test('a file edited since the declarations were made is read as its source', () => {
     const file = path.join(root, 'lib', 'core', 'clock.ts');
     const edited = `${fs.readFileSync(file, 'utf8')}\nexport const addedByAStudent = 1;\n`;

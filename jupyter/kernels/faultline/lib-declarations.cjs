@@ -65,14 +65,70 @@ function emitDeclarations(ts, libDir, sources, options) {
   });
   const result = program.emit(undefined, (fileName, text) => emitted.set(path.normalize(fileName), text));
   if (result.emitSkipped) return null;
-  const view = {};
-  for (const [file, source] of sources) {
-    const rel = path.relative(libDir, file);
-    const text = emitted.get(path.join(outDir, rel.replace(/\.ts$/, '.d.ts')));
+  const texts = new Map();
+  for (const file of sources.keys()) {
+    const text = emitted.get(path.join(outDir, path.relative(libDir, file).replace(/\.ts$/, '.d.ts')));
     if (text === undefined) return null;
-    view[rel] = { source: sha(source), text };
+    texts.set(file, text);
   }
+  const expanded = expandZodAliases(ts, program, sources, texts, options);
+  const view = {};
+  for (const [file, source] of sources) view[path.relative(libDir, file)] = { source: sha(source), text: expanded.get(file) };
   return view;
+}
+
+/** Part of the cache's name: a view made by an older version of this file is made again. */
+const VIEW_FORMAT = 'zod-aliases-written-out';
+
+const ZOD_ALIAS = /^z\.(input|output|infer)$/;
+
+/**
+ * The declarations with every `type X = z.input<typeof Schema>` (and
+ * z.output, z.infer) written out as the type it stands for. Read as zod
+ * wrote it, the alias makes each cell's new checker instantiate zod's
+ * inference again (a cell calling `createSim({ seed: 1 })` took ~150 ms to
+ * check, one without lib ~40 ms); written out, it is only read. A file whose
+ * written-out aliases do not check as well as zod's (a name out of scope,
+ * say) keeps zod's: never worse than before.
+ */
+function expandZodAliases(ts, program, sources, texts, options) {
+  const checker = program.getTypeChecker();
+  const printer = ts.createPrinter({ removeComments: true });
+  const out = new Map(texts);
+  for (const file of sources.keys()) {
+    const sf = program.getSourceFile(file);
+    if (!sf) continue;
+    let text = texts.get(file);
+    for (const st of sf.statements) {
+      if (!ts.isTypeAliasDeclaration(st) || st.typeParameters || !ts.isTypeReferenceNode(st.type)) continue;
+      if (!ZOD_ALIAS.test(st.type.typeName.getText(sf))) continue;
+      const node = checker.typeToTypeNode(checker.getTypeAtLocation(st.name), sf, ts.NodeBuilderFlags.NoTruncation);
+      if (!node) continue;
+      const alias = new RegExp(`(\\btype ${st.name.text} = )${st.type.getText(sf).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`);
+      text = text.replace(alias, (_m, head) => `${head}${printer.printNode(ts.EmitHint.Unspecified, node, sf)};`);
+    }
+    out.set(file, text);
+  }
+  // Check both views as the kernel reads them (each lib file's text is its declarations).
+  const errorsIn = (view) => {
+    const host = ts.createCompilerHost({ ...options, noEmit: true });
+    const read = host.getSourceFile;
+    host.getSourceFile = (name, lang, ...rest) => {
+      const text = view.get(path.resolve(name));
+      return text === undefined ? read(name, lang, ...rest) : ts.createSourceFile(name, text, lang);
+    };
+    const p = ts.createProgram([...view.keys()], { ...options, noEmit: true }, host);
+    const files = new Map();
+    for (const d of [...p.getSyntacticDiagnostics(), ...p.getSemanticDiagnostics()]) {
+      if (d.file) files.set(path.resolve(d.file.fileName), (files.get(path.resolve(d.file.fileName)) ?? 0) + 1);
+    }
+    return files;
+  };
+  const worse = errorsIn(out);
+  if (worse.size === 0) return out;
+  const before = errorsIn(texts);
+  for (const [file, n] of worse) if (n > (before.get(file) ?? 0)) out.set(file, texts.get(file));
+  return out;
 }
 
 /**
@@ -89,7 +145,7 @@ function libDeclarations(ts, libDir, cacheDir) {
     const config = projectConfig(ts, path.dirname(path.resolve(libDir)));
     if (!config) return (_fileName, source) => source;
     const hash = sha(
-      [ts.version, config.text, ...[...sources].map(([f, text]) => `${path.relative(libDir, f)}\0${text}`)].join('\0'),
+      [VIEW_FORMAT, ts.version, config.text, ...[...sources].map(([f, text]) => `${path.relative(libDir, f)}\0${text}`)].join('\0'),
     );
     const file = path.join(cacheDir, `lib-declarations-${hash.slice(0, 20)}.json`);
     try {
