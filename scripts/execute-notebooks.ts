@@ -99,6 +99,14 @@ function main(): void {
     );
   }
 
+  // The kernel's view of lib (lib-declarations.cjs), made once here rather than by the first
+  // kernels at once, in their first cell (a no-op when this version of lib has one).
+  const declarations = spawnSync(process.execPath, [path.join(projectRoot, 'jupyter', 'kernels', 'faultline', 'lib-declarations.cjs'), projectRoot], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
+  if (declarations.status !== 0) console.warn(`kernel declarations not made ahead (each kernel makes its own): ${declarations.stderr.trim()}`);
+
   // The lessons' predict() cells record their placeholder guesses: into a fresh file beside
   // the executed copies, not the course's own .faultline/ (a run starts from no predictions).
   const predictions = path.join(options.out, 'predictions.json');
