@@ -101,6 +101,17 @@ describe('the membrane between grader and sandbox', () => {
     expect(trips).toEqual(['get hits']);
   });
 
+  test('constants that lead back to their own object cross once: one proxy per object, and no endless encoding', () => {
+    const { toSandbox } = pair();
+    const a = { name: 'a', poke() {} } as { name: string; poke(): void; peer?: unknown };
+    const b = { name: 'b', poke() {} } as { name: string; poke(): void; peer?: unknown };
+    Object.defineProperty(a, 'peer', { value: b, enumerable: true, writable: false, configurable: false });
+    Object.defineProperty(b, 'peer', { value: a, enumerable: true, writable: false, configurable: false });
+    const ra = toSandbox(a) as typeof a & { peer: typeof b & { peer: unknown } };
+    expect(ra.peer.peer).toBe(ra);
+    expect(ra.peer.name).toBe('b');
+  });
+
   test("a node's ctx.id, ctx.rng, ctx.clock and ctx.disk are constants: ctx.rng.uniform() is one round trip, ctx.id none", () => {
     const { toSandbox, trips } = pair();
     let ctx: (NodeContext & Record<string, unknown>) | undefined;

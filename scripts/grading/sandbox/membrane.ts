@@ -360,6 +360,9 @@ export class Membrane {
     for (const [key, w] of Array.isArray(k) ? k : []) {
       if (typeof key === 'string' && !NEVER.has(key) && !HIDDEN.has(key)) consts.set(key, this.decode(w));
     }
+    // A constant that led back here made this object's proxy already (without constants): one proxy per handle.
+    const made = this.cached(id);
+    if (made) return made;
     const remote = () => {
       if (!this.remote) throw new Error('sandbox: not connected');
       return this.remote;
