@@ -6,7 +6,7 @@
 // Needs Jupyter's python (`npm run setup`); set FAULTLINE_SKIP_JUPYTER=1 to
 // skip these tests on a machine without it.
 
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -108,6 +108,20 @@ describe.skipIf(skip)('execute-notebooks runner', () => {
       expect(html).toContain('<html');
       expect(html).toContain('hello from <b>ok.ipynb</b>');
       expect(html).toContain('<script>document.getElementById("fixture-html").dataset.ran = "yes";</script>');
+      // The export skips nbconvert's validation after each preprocessor (slow with nbformat 5.5), nothing else:
+      // it is what nbconvert's own HTMLExporter makes of the executed notebook.
+      const theirs = spawnSync(
+        findJupyterPython()!,
+        [
+          '-c',
+          'import sys, nbformat; from nbconvert import HTMLExporter; e = HTMLExporter(); e.sanitize_html = False; ' +
+            'sys.stdout.write(e.from_notebook_node(nbformat.read(sys.argv[1], as_version=4))[0])',
+          path.join(out, 'ok.ipynb'),
+        ],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
+      expect(theirs.status, theirs.stderr).toBe(0);
+      expect(html === theirs.stdout, 'the .html differs from nbconvert HTMLExporter on the executed .ipynb').toBe(true);
     },
     TIMEOUT_MS,
   );
