@@ -67,7 +67,19 @@ describe('what the kernel checks cells against', () => {
     const source = fs.readFileSync(sim, 'utf8');
     expect(source, 'the source still derives SimConfig from its schema').toMatch(/export type SimConfig = z\.input<typeof SimConfigSchema>;/);
     const view = viewOf(sim, source);
-    expect(view).toMatch(/export type SimConfig = \{ seed: string \| number; network\?: \{/);
+    expect(view).toMatch(/export type SimConfig = \{\s+seed: string \| number;\s+network\?: \{/);
+    // A schema field's doc comment stays a doc comment (hover and completion show it).
+    const parsed = ts.createSourceFile(sim, view, ts.ScriptTarget.ES2022, true);
+    const docsOf = (name: string): string[] => {
+      const found: string[] = [];
+      const visit = (n: { kind: number; name?: { text?: string }; jsDoc?: Array<{ comment?: string }> }): void => {
+        if (ts.isPropertySignature(n) && n.name?.text === name) found.push(...(n.jsDoc ?? []).map((d) => String(d.comment)));
+        ts.forEachChild(n, visit);
+      };
+      visit(parsed.statements.find((st: { name?: { text?: string } }) => ts.isTypeAliasDeclaration(st) && st.name?.text === 'SimConfig'));
+      return found;
+    };
+    expect(docsOf('links')).toEqual(['Per-link overrides of the defaults above.']);
     const left: string[] = [];
     const views = new Map<string, string>();
     for (const file of sourcesUnder(path.join(root, 'lib')) as string[]) {

@@ -77,8 +77,8 @@ function emitDeclarations(ts, libDir, sources, options) {
   return view;
 }
 
-/** Part of the cache's name: a view made by an older version of this file is made again. */
-const VIEW_FORMAT = 'zod-aliases-written-out';
+/** Part of the cache's name (this file's own text): a view made by another version of this code is made again. */
+const VIEW_FORMAT = sha(fs.readFileSync(__filename, 'utf8'));
 
 const ZOD_ALIAS = /^z\.(input|output|infer)$/;
 
@@ -93,7 +93,7 @@ const ZOD_ALIAS = /^z\.(input|output|infer)$/;
  */
 function expandZodAliases(ts, program, sources, texts, options) {
   const checker = program.getTypeChecker();
-  const printer = ts.createPrinter({ removeComments: true });
+  const printer = ts.createPrinter({ removeComments: false });
   const out = new Map(texts);
   for (const file of sources.keys()) {
     const sf = program.getSourceFile(file);
@@ -102,8 +102,11 @@ function expandZodAliases(ts, program, sources, texts, options) {
     for (const st of sf.statements) {
       if (!ts.isTypeAliasDeclaration(st) || st.typeParameters || !ts.isTypeReferenceNode(st.type)) continue;
       if (!ZOD_ALIAS.test(st.type.typeName.getText(sf))) continue;
-      const node = checker.typeToTypeNode(checker.getTypeAtLocation(st.name), sf, ts.NodeBuilderFlags.NoTruncation);
+      const type = checker.getTypeAtLocation(st.name);
+      // One member a line: a doc comment is only read as one when it starts its line.
+      const node = checker.typeToTypeNode(type, sf, ts.NodeBuilderFlags.NoTruncation | ts.NodeBuilderFlags.MultilineObjectLiterals);
       if (!node) continue;
+      keepDocs(ts, checker, node, type, st);
       const alias = new RegExp(`(\\btype ${st.name.text} = )${st.type.getText(sf).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`);
       text = text.replace(alias, (_m, head) => `${head}${printer.printNode(ts.EmitHint.Unspecified, node, sf)};`);
     }
@@ -129,6 +132,47 @@ function expandZodAliases(ts, program, sources, texts, options) {
   const before = errorsIn(texts);
   for (const [file, n] of worse) if (n > (before.get(file) ?? 0)) out.set(file, texts.get(file));
   return out;
+}
+
+/**
+ * Puts each property's doc comment (a schema field's `/** ... *\/`) back on
+ * the written-out type, so a cell's hover and completion still show it:
+ * `typeToTypeNode` makes nodes without comments. Walks the printed node
+ * beside the type it was printed from; a union's object members are matched
+ * to the type's by their property names.
+ */
+function keepDocs(ts, checker, node, type, where, depth = 0) {
+  if (depth > 20) return;
+  if (ts.isTypeLiteralNode(node)) {
+    for (const member of node.members) {
+      if (!ts.isPropertySignature(member) || !member.name || !('text' in member.name)) continue;
+      const prop = checker.getPropertyOfType(type, member.name.text);
+      if (!prop) continue;
+      const doc = ts.displayPartsToString(prop.getDocumentationComment(checker)).trim();
+      if (doc) {
+        const body = doc.replace(/\*\//g, '*\\/').split('\n').join('\n * ');
+        ts.addSyntheticLeadingComment(member, ts.SyntaxKind.MultiLineCommentTrivia, `* ${body} `, true);
+      }
+      if (member.type) keepDocs(ts, checker, member.type, checker.getTypeOfSymbolAtLocation(prop, where), where, depth + 1);
+    }
+  } else if (ts.isUnionTypeNode(node)) {
+    const members = type.isUnion() ? type.types : [type];
+    const names = (t) => checker.getPropertiesOfType(t).map((p) => p.name).sort().join(',');
+    for (const part of node.types) {
+      const key = ts.isTypeLiteralNode(part) ? part.members.map((m) => m.name && 'text' in m.name ? m.name.text : '').sort().join(',') : null;
+      const match = key === null ? undefined : members.find((t) => t.flags & ts.TypeFlags.Object && names(t) === key);
+      if (match) keepDocs(ts, checker, part, match, where, depth + 1);
+      else if (ts.isArrayTypeNode(part)) {
+        const array = members.find((t) => checker.isArrayType(t));
+        if (array) keepDocs(ts, checker, part, array, where, depth + 1);
+      }
+    }
+  } else if (ts.isArrayTypeNode(node) && checker.isArrayType(type)) {
+    const [element] = checker.getTypeArguments(type);
+    if (element) keepDocs(ts, checker, node.elementType, element, where, depth + 1);
+  } else if (ts.isParenthesizedTypeNode(node)) {
+    keepDocs(ts, checker, node.type, type, where, depth + 1);
+  }
 }
 
 /**
