@@ -112,7 +112,8 @@ function expandZodAliases(ts, program, sources, texts, options) {
     }
     out.set(file, text);
   }
-  // Check both views as the kernel reads them (each lib file's text is its declarations).
+  // Check the written-out view as the kernel reads it (each lib file's text is its declarations);
+  // only if some file has errors, zod's view too, to tell which files got worse.
   const errorsIn = (view) => {
     const host = ts.createCompilerHost({ ...options, noEmit: true });
     const read = host.getSourceFile;
