@@ -12,7 +12,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { findJupyterPython, jupyterEnv, kernelName, projectRoot, pythonCandidates } from './jupyter';
+import { findJupyterPython, jupyterEnv, kernelName, makeKernelDeclarations, projectRoot, pythonCandidates } from './jupyter';
 import { checkProse } from './prose-numbers';
 
 interface Options {
@@ -101,11 +101,8 @@ function main(): void {
 
   // The kernel's view of lib (lib-declarations.cjs), made once here rather than by the first
   // kernels at once, in their first cell (a no-op when this version of lib has one).
-  const declarations = spawnSync(process.execPath, [path.join(projectRoot, 'jupyter', 'kernels', 'faultline', 'lib-declarations.cjs'), projectRoot], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
-  if (declarations.status !== 0) console.warn(`kernel declarations not made ahead (each kernel makes its own): ${declarations.stderr.trim()}`);
+  const problem = makeKernelDeclarations();
+  if (problem !== null) console.warn(`kernel declarations not made ahead (each kernel makes its own): ${problem}`);
 
   // The lessons' predict() cells record their placeholder guesses: into a fresh file beside
   // the executed copies, not the course's own .faultline/ (a run starts from no predictions).

@@ -55,7 +55,6 @@ except ImportError as exc:  # pragma: no cover - reported to the user
     sys.exit(2)
 
 
-
 class QuickHTMLExporter(HTMLExporter):
     """nbconvert's HTML export without validating after each of its preprocessors.
 

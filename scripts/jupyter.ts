@@ -5,7 +5,7 @@
 // which scripts/start.mjs loads too (it runs before `npm install`, without tsx).
 import { firstJupyterPython, pythonCandidates } from './python-env.cjs';
 
-export { jupyterDataDir, jupyterEnv, kernelName, projectRoot, pythonCandidates, pythonHasModules, requiredPythonModules } from './python-env.cjs';
+export { jupyterDataDir, jupyterEnv, kernelName, makeKernelDeclarations, projectRoot, pythonCandidates, pythonHasModules, requiredPythonModules } from './python-env.cjs';
 
 let cachedPython: string | null | undefined;
 

@@ -76,4 +76,16 @@ function firstJupyterPython(extraModules = []) {
   return pythonCandidates().find((python) => pythonHasModules(python, [...requiredPythonModules, ...extraModules])) ?? null;
 }
 
-module.exports = { projectRoot, jupyterDataDir, kernelName, requiredPythonModules, pythonCandidates, jupyterEnv, pythonHasModules, firstJupyterPython };
+/**
+ * Makes the kernel's view of lib/ for the course at `root` (its
+ * lib-declarations.cjs), ahead of the first kernel: a few seconds once per
+ * version of lib, a no-op after. Returns null, or what went wrong (each kernel
+ * then makes its own).
+ */
+function makeKernelDeclarations(root = projectRoot) {
+  const cli = path.join(root, 'jupyter', 'kernels', kernelName, 'lib-declarations.cjs');
+  const r = spawnSync(process.execPath, [cli, root], { cwd: root, encoding: 'utf8' });
+  return r.status === 0 ? null : (r.stderr || r.error?.message || `exit ${r.status}`).trim();
+}
+
+module.exports = { projectRoot, jupyterDataDir, kernelName, requiredPythonModules, pythonCandidates, jupyterEnv, pythonHasModules, firstJupyterPython, makeKernelDeclarations };

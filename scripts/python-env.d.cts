@@ -6,3 +6,4 @@ export declare function pythonCandidates(env?: NodeJS.ProcessEnv): string[];
 export declare function jupyterEnv(base?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 export declare function pythonHasModules(python: string, modules?: readonly string[]): boolean;
 export declare function firstJupyterPython(extraModules?: readonly string[]): string | null;
+export declare function makeKernelDeclarations(root?: string): string | null;

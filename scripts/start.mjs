@@ -31,7 +31,7 @@ import pythonEnv from './python-env.cjs';
 // The system packages and how apt installs them: one copy, shared with npm test (scripts/test-setup.mjs).
 import systemPackages from './system-packages.cjs';
 
-const { firstJupyterPython, jupyterEnv, kernelName: KERNEL_NAME, pythonCandidates, pythonHasModules, requiredPythonModules: REQUIRED_MODULES } = pythonEnv;
+const { firstJupyterPython, jupyterEnv, kernelName: KERNEL_NAME, makeKernelDeclarations, pythonCandidates, pythonHasModules, requiredPythonModules: REQUIRED_MODULES } = pythonEnv;
 const { aptInstall, aptPrefix, commandExists, JUPYTER_APT_PACKAGES: APT_PACKAGES, JUPYTER_PIP_PACKAGES: PIP_PACKAGES } = systemPackages;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -196,8 +196,8 @@ function verifyKernel(python) {
   }
   say(`kernel: ${KERNEL_NAME} -> ${specs[KERNEL_NAME]} (tslab ok)`);
   // Once per version of lib/ (a few seconds), so the first lesson's kernel does not wait for it.
-  const declarations = spawnSync(process.execPath, [join(expected, 'lib-declarations.cjs'), root], { cwd: root, encoding: 'utf8' });
-  say(declarations.status === 0 ? 'kernel: lib declarations ready' : `kernel: ${declarations.stderr.trim()}`);
+  const problem = makeKernelDeclarations(root);
+  say(problem === null ? 'kernel: lib declarations ready' : `kernel: ${problem}`);
 }
 
 // ---------------------------------------------------------------- server

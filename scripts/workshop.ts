@@ -20,6 +20,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline/promises';
+import { makeKernelDeclarations } from './jupyter';
 import { buildStudent, exerciseIds } from './release';
 import { boardCsv, boardHtml, boardTable, gradeStudent, type Board, type StudentRow } from './workshop/progress';
 import { classPredictions, predictionsCsv, predictionsTable, readStudentPredictions } from './workshop/predictions';
@@ -233,8 +234,8 @@ function prepareCourse(dest: string): void {
     if (r.status !== 0) throw new WorkshopError('npm ci in the workshop course failed (see above)');
   }
   // Students' kernels cannot write the shared install: the declarations their kernels read are made now.
-  const declarations = spawnSync(process.execPath, [path.join(staging, 'jupyter', 'kernels', 'faultline', 'lib-declarations.cjs'), staging], { encoding: 'utf8' });
-  say(declarations.status === 0 ? 'course: kernel declarations of lib/ made' : `course: ${declarations.stderr.trim()}`);
+  const problem = makeKernelDeclarations(staging);
+  say(problem === null ? 'course: kernel declarations of lib/ made' : `course: ${problem}`);
   // Root-owned and read-only for everyone else.
   spawnSync('chown', ['-R', 'root:root', staging]);
   spawnSync('chmod', ['-R', 'u+rwX,go+rX,go-w', staging]);

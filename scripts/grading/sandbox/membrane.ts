@@ -127,20 +127,14 @@ export class Membrane {
 
   private encodeRef(obj: object, depth: number): Wire {
     const fns: [string, number][] = [];
-    const consts: [string, Wire][] = [];
+    const constants: [string, unknown][] = [];
     if (!Array.isArray(obj)) {
       for (const key of Object.keys(obj)) {
         const d = Object.getOwnPropertyDescriptor(obj, key);
         if (d && 'value' in d && typeof d.value === 'function' && !(d.value as { [PROXY_HANDLE]?: number })[PROXY_HANDLE]) {
           fns.push([key, this.export(d.value)]);
-        } else if (d && 'value' in d && !d.writable && !d.configurable && !NEVER.has(key) && !HIDDEN.has(key) && !this.encodingRefs.has(obj)) {
-          // A constant: the language guarantees it never changes, so its value travels with the handle.
-          this.encodingRefs.add(obj);
-          try {
-            consts.push([key, this.encode(d.value, depth + 1)]);
-          } finally {
-            this.encodingRefs.delete(obj);
-          }
+        } else if (d && 'value' in d && !d.writable && !d.configurable && !NEVER.has(key) && !HIDDEN.has(key)) {
+          constants.push([key, d.value]); // the language guarantees it never changes: it travels with the handle
         }
       }
       // Methods of its class too (a Map's get and set, an Rng's uniform), the ones a `get` would
@@ -159,7 +153,16 @@ export class Membrane {
       }
     }
     const iter = obj instanceof Map ? 'entries' : obj instanceof Set ? 'values' : undefined;
-    return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}), ...(consts.length ? { k: consts } : {}) };
+    let k: [string, Wire][] | undefined;
+    if (constants.length && !this.encodingRefs.has(obj)) {
+      this.encodingRefs.add(obj);
+      try {
+        k = constants.map(([key, value]) => [key, this.encode(value, depth + 1)]);
+      } finally {
+        this.encodingRefs.delete(obj);
+      }
+    }
+    return { ref: this.export(obj), array: Array.isArray(obj), fns, ...(iter ? { iter } : {}), ...(k ? { k } : {}) };
   }
 
   /** Whether JSON carries `v` exactly (no undefined, NaN, -0, holes, getters, prototypes or copies to send back). */
