@@ -11,5 +11,8 @@ if (!connectionFile) {
 process.chdir(root);
 // Before tslab loads: lib/ is transpiled, not type-checked again (see trusted-lib.cjs).
 require('./trusted-lib.cjs').install(root);
+const warmUp = require('./warm-up.cjs').install(root);
 const { startKernel } = require(path.join(root, 'node_modules', 'tslab', 'dist', 'main.js'));
 startKernel({ configPath: path.resolve(connectionFile), enableFindLocal: false });
+// Before any request is read: lib is compiled and loaded while the student reads (see warm-up.cjs).
+warmUp();
