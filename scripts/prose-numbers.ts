@@ -132,11 +132,16 @@ export function chartNumbers(nb: Notebook): number[] {
   return collect(nb, (fig) => chartValues(fig));
 }
 
-function chartValues(v: unknown): number[] {
-  if (typeof v === 'number') return Number.isFinite(v) ? [v] : [];
-  if (Array.isArray(v)) return v.flatMap(chartValues);
-  if (v !== null && typeof v === 'object') return Object.values(v).flatMap(chartValues);
-  return [];
+/** Every finite number in a figure, depth first. Pushed into one array: a chart holds tens of thousands. */
+function chartValues(v: unknown, out: number[] = []): number[] {
+  if (typeof v === 'number') {
+    if (Number.isFinite(v)) out.push(v);
+  } else if (Array.isArray(v)) {
+    for (const x of v) chartValues(x, out);
+  } else if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v)) chartValues(x, out);
+  }
+  return out;
 }
 
 function collect(nb: Notebook, fromChart: (fig: unknown) => number[]): number[] {
