@@ -9,6 +9,7 @@ import type { VitestPluginContext } from 'vitest/node';
 
 const PREFIX = '\0faultline-target:';
 const HOST = path.join(__dirname, 'sandbox', 'host.ts').split(path.sep).join('/');
+const ERRORS = path.join(__dirname, 'sandbox', 'error-classes.ts').split(path.sep).join('/');
 
 /**
  * The value names a file imports from `source` (type-only ones left out). Graders
@@ -61,7 +62,8 @@ export function targetPlugin(opts: { collectOnly: boolean }): Plugin {
       if (opts.collectOnly) return names.map((n) => `export const ${n} = undefined;`).join('\n') + '\nexport {};\n';
       return [
         `import { targetModule } from ${JSON.stringify(HOST)};`,
-        `const target = targetModule(${JSON.stringify(id)});`,
+        `import { LIB_ERRORS } from ${JSON.stringify(ERRORS)};`,
+        `const target = targetModule(${JSON.stringify(id)}, LIB_ERRORS);`,
         ...names.map((n) => `export const ${n} = target.export(${JSON.stringify(n)});`),
       ].join('\n');
     },

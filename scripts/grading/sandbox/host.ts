@@ -10,8 +10,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { ConfigError } from '../../../lib/core/config';
-import { RetryExhausted } from '../../../lib/models/retry';
 import { OFF_LIMITS } from '../off-limits';
 import type { ImportRules } from './guard';
 import { Membrane } from './membrane';
@@ -24,8 +22,12 @@ const contain = require('./contain.js') as typeof import('./contain');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 
-/** Errors the library throws, rebuilt as themselves so `instanceof` works in graders. */
-const ERROR_CLASSES: Record<string, { prototype: object }> = { ConfigError, RetryExhausted };
+/**
+ * Errors the library throws, rebuilt as themselves so `instanceof` works in
+ * graders: filled by `targetModule` (from error-classes.ts) before any answer
+ * is read; every sandbox's membrane reads this one record.
+ */
+const ERROR_CLASSES: Record<string, { prototype: object }> = {};
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -360,7 +362,8 @@ process.on('exit', () => {
  * copies; functions and live objects go to the sandbox on every use. If the
  * sandbox dies (time limit, crash), the next use starts a fresh one.
  */
-export function targetModule(exercise: string): { export(name: string): unknown } {
+export function targetModule(exercise: string, errorClasses: Record<string, { prototype: object }> = {}): { export(name: string): unknown } {
+  Object.assign(ERROR_CLASSES, errorClasses);
   const first = connection(exercise);
   const file = `exercises/${exercise}.ts`;
   return {
