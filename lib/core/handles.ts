@@ -6,6 +6,15 @@
 
 /** Slots per table: at most this many items live at once. */
 const SLOTS = 2 ** 22;
+const SLOT = SLOTS - 1;
+
+// A handle's slot and use, without `%` or Math.floor: past a slot's 512th
+// use a handle is above 2^31, a double, and a double `%` is an fmod, a dozen
+// ns where a mask takes one. The mask reads the low 32 bits of the integer,
+// exact below 2^53; a number that is not a handle (a fraction, NaN, a
+// negative) gets a use that no slot has.
+const slotOf = (handle: number): number => handle & SLOT;
+const useOf = (handle: number, slot: number): number => (handle - slot) / SLOTS;
 
 export class HandleTable<T> {
   private items: Array<T | undefined> = [];
@@ -28,14 +37,14 @@ export class HandleTable<T> {
 
   /** The item `handle` names, if it is still in the table. */
   get(handle: number): T | undefined {
-    const slot = handle % SLOTS;
-    return this.uses[slot] === Math.floor(handle / SLOTS) ? this.items[slot] : undefined;
+    const slot = slotOf(handle);
+    return this.uses[slot] === useOf(handle, slot) ? this.items[slot] : undefined;
   }
 
   /** Remove the item `handle` names; false if it was not in the table (already removed). */
   remove(handle: number): boolean {
-    const slot = handle % SLOTS;
-    if (this.items[slot] === undefined || this.uses[slot] !== Math.floor(handle / SLOTS)) return false;
+    const slot = slotOf(handle);
+    if (this.items[slot] === undefined || this.uses[slot] !== useOf(handle, slot)) return false;
     this.items[slot] = undefined;
     this.free.push(slot);
     return true;
