@@ -17,7 +17,7 @@
 // commit's), so a program's closures never see the other library's objects.
 // The child is one script that esbuild bundles from both trees: with the two
 // trees loaded through tsx instead, a run of this tree against itself came
-// out at 0.80 at 10 nodes (bundled: 0.98 and 1.05).
+// out at 0.80 at 10 nodes (bundled: 0.975, and 1.03 at 10,000 nodes).
 import { execFileSync, spawnSync } from 'child_process';
 import { buildSync } from 'esbuild';
 import * as fs from 'fs';
@@ -25,7 +25,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { createSim } from '../lib/core/sim';
 import { distribution, sample } from '../lib/core/random';
-import type { Rounds } from './alternate';
+import { median, type Rounds } from './alternate';
 import { workloads } from './workloads';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -48,12 +48,6 @@ function childSource(tree: string): string {
     'process.stdout.write(JSON.stringify(out) + "\\n");',
   ].join('\n');
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function main(args: string[]): void {
   const rev = args.find((a, i) => !a.startsWith('--') && !['--only', '--rounds'].includes(args[i - 1] ?? ''));

@@ -22,6 +22,7 @@ import { execSync } from 'child_process';
 import * as fs from 'fs';
 import { createSim } from '../lib/core/sim';
 import { distribution, sample } from '../lib/core/random';
+import { median } from './alternate';
 import { workloads as allWorkloads, type Outcome, type Workload } from './workloads';
 
 type Measured = Outcome & { name: string; cpuSeconds: number; wallSeconds: number; maxRssMB: number; heapUsedMB: number };
@@ -96,16 +97,11 @@ function parent(): void {
     rounds.push(toCore);
     if (repeat > 1) process.stderr.write(`round ${round + 1} of ${repeat} done\n`);
   }
-  const median = (xs: number[]): number | null => {
-    if (xs.length === 0) return null;
-    const s = [...xs].sort((a, b) => a - b);
-    const mid = s.length >> 1;
-    return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  };
-  const toCore = (name: string): number | null => median(rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : [])));
+  const medianOrNone = (xs: number[]): number | null => (xs.length === 0 ? null : median(xs));
+  const toCore = (name: string): number | null => medianOrNone(rounds.flatMap((r) => (r.has(name) ? [r.get(name)!] : [])));
   // Two workloads compared through their own core runs, round by round: a slow spell between them cancels out.
   const between = (a: string, b: string): number | null =>
-    median(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)! / r.get(b)!] : [])));
+    medianOrNone(rounds.flatMap((r) => (r.has(a) && r.has(b) ? [r.get(a)! / r.get(b)!] : [])));
   const results: Array<Measured & { ratioToCore: number | null }> = [];
   for (const w of chosen) {
     const all = runs.get(w.name);
@@ -136,7 +132,7 @@ function parent(): void {
     floor10kTo10: between('floor-10k', 'floor-10'),
     hb10kToFloor: between('hb-10k', 'floor-10k'),
     hb10ToFloor: between('hb-10', 'floor-10'),
-    sendsOnBound: median(rounds.flatMap(sendsOnBound)),
+    sendsOnBound: medianOrNone(rounds.flatMap(sendsOnBound)),
   };
   const f = (x: number | null): string => x?.toFixed(2) ?? '-';
   console.log(
